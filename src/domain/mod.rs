@@ -1,0 +1,9 @@
+//! Pure types and rules of the Leqi approval workflow. No I/O lives here.
+
+pub mod checks;
+pub mod model;
+pub mod text;
+pub mod validate;
+pub mod workflow;
+
+pub use model::*;

@@ -1,0 +1,81 @@
+//! Applicant text is untrusted: it may hold control characters and terminal
+//! escape sequences. Everything drawn passes through [`inert`] first.
+
+use std::borrow::Cow;
+
+/// Characters that must never reach a terminal as they are: C0 and C1
+/// controls, DEL, and the bidirectional overrides that reorder a line.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+/// A visible stand-in: C0 controls become their Control Pictures (␛ for
+/// ESC), everything else U+FFFD.
+fn picture(c: char) -> char {
+    match c as u32 {
+        n @ 0..=0x1f => char::from_u32(0x2400 + n).unwrap_or('\u{FFFD}'),
+        0x7f => '\u{2421}',
+        _ => '\u{FFFD}',
+    }
+}
+
+/// One line, inert: every unsafe character replaced by a visible picture,
+/// line breaks and tabs by a space.
+pub fn inert(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\n' | '\t' | '\r' => ' ',
+                c if is_unsafe(c) => picture(c),
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// Several lines, inert: like [`inert`] but keeps line breaks; a tab
+/// becomes four spaces.
+pub fn inert_lines(s: &str) -> Vec<String> {
+    s.split('\n')
+        .map(|l| {
+            l.chars()
+                .flat_map(|c| match c {
+                    '\t' => vec![' '; 4],
+                    '\r' => vec![],
+                    c if is_unsafe(c) => vec![picture(c)],
+                    c => vec![c],
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_become_visible_text() {
+        let s = inert("恶意\x1b[2J\x1b]0;title\x07公司\u{9b}31m");
+        assert!(!s.chars().any(is_unsafe));
+        assert_eq!(s, "恶意␛[2J␛]0;title␇公司\u{FFFD}31m");
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(inert("某某技术有限公司"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn lines_keep_breaks_but_no_controls() {
+        let l = inert_lines("一\t二\r\n\x1b[1m三\u{202E}");
+        assert_eq!(
+            l,
+            vec!["一    二".to_string(), "␛[1m三\u{FFFD}".to_string()]
+        );
+    }
+}

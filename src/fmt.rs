@@ -1,0 +1,94 @@
+//! Text laid out by display width: a CJK character takes two columns.
+
+use unicode_width::UnicodeWidthStr;
+
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// Cuts to at most `w` columns, marking a cut with "…".
+pub fn truncate(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw + 1 > w {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Cuts or pads with spaces to exactly `w` columns.
+pub fn fit(s: &str, w: usize) -> String {
+    let mut t = truncate(s, w);
+    let pad = w.saturating_sub(width(&t));
+    t.extend(std::iter::repeat_n(' ', pad));
+    t
+}
+
+/// A plain-text table for the command line, aligned by display width.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(width(c)).min(48);
+            }
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| fit(c, widths[i]))
+            .collect();
+        parts.join("  ").trim_end().to_string()
+    };
+    let mut out = line(header.iter().map(|s| s.to_string()).collect());
+    out.push('\n');
+    for r in rows {
+        out.push_str(&line(r.clone()));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_counts_two_columns() {
+        assert_eq!(width("某某技术"), 8);
+        assert_eq!(fit("某某技术有限公司", 9), "某某技术…");
+        assert_eq!(width(&fit("某某技术有限公司", 9)), 9);
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn table_columns_align_by_width() {
+        let t = table(
+            &["名称", "id"],
+            &[
+                vec!["某某公司".into(), "1".into()],
+                vec!["abc".into(), "22".into()],
+            ],
+        );
+        let cols: Vec<usize> = t
+            .lines()
+            .map(|l| {
+                l.find(|c: char| c.is_ascii_digit() || c == 'i')
+                    .map(|b| width(&l[..b]))
+                    .unwrap_or(0)
+            })
+            .collect();
+        assert!(cols.windows(2).all(|w| w[0] == w[1]), "{t}");
+    }
+}

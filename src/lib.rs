@@ -1,0 +1,11 @@
+//! leqi-console as a library, so that tests and benchmarks drive the same
+//! code as the binary.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod fmt;
+pub mod store;
+pub mod tui;

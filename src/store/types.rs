@@ -1,0 +1,243 @@
+//! Plain data the store hands out.
+
+use crate::domain::checks::{self, Check, CheckInput};
+use crate::domain::*;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bureau {
+    pub id: String,
+    pub name: String,
+    pub level: Level,
+    pub province_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Oldest first.
+    #[default]
+    Age,
+    Name,
+    /// Most failed checks first.
+    Failed,
+}
+
+impl Sort {
+    pub fn next(self) -> Sort {
+        match self {
+            Sort::Age => Sort::Name,
+            Sort::Name => Sort::Failed,
+            Sort::Failed => Sort::Age,
+        }
+    }
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (Sort::Age, true) => "按时间",
+            (Sort::Name, true) => "按名称",
+            (Sort::Failed, true) => "按未通过校验",
+            (Sort::Age, false) => "by age",
+            (Sort::Name, false) => "by name",
+            (Sort::Failed, false) => "by failed checks",
+        }
+    }
+}
+
+/// A position in a queue: the sort key of a row and its id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cursor {
+    Time(DateTime<Utc>, i64),
+    Text(String, i64),
+    Int(i64, i64),
+}
+
+impl Cursor {
+    /// The cursor as the command line prints and takes it.
+    pub fn encode(&self) -> String {
+        match self {
+            Cursor::Time(t, id) => format!("t{}|{id}", t.to_rfc3339()),
+            Cursor::Text(s, id) => format!("s{s}|{id}"),
+            Cursor::Int(n, id) => format!("i{n}|{id}"),
+        }
+    }
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (key, id) = s.rsplit_once('|')?;
+        let id: i64 = id.parse().ok()?;
+        let mut chars = key.chars();
+        let tag = chars.next()?;
+        let rest = chars.as_str();
+        match tag {
+            't' => Some(Cursor::Time(
+                DateTime::parse_from_rfc3339(rest).ok()?.with_timezone(&Utc),
+                id,
+            )),
+            's' => Some(Cursor::Text(rest.to_string(), id)),
+            'i' => Some(Cursor::Int(rest.parse().ok()?, id)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueQuery {
+    pub stage: Stage,
+    /// None: every kind of the stage the officer reaches.
+    pub kind: Option<Kind>,
+    pub bureau: String,
+    pub sort: Sort,
+    pub filter: String,
+    pub cursor: Option<Cursor>,
+    pub direction: Direction,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueRow {
+    pub id: i64,
+    pub kind: Kind,
+    pub state: State,
+    pub version: i64,
+    pub uscc: String,
+    pub name: String,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub passed_checks: i64,
+    pub failed_checks: i64,
+    pub last_officer: Option<String>,
+    /// For exits: user units still bound (the precondition).
+    pub bound_user_units: i64,
+    pub unit_id: i64,
+}
+
+impl QueueRow {
+    pub fn cursor(&self, sort: Sort) -> Cursor {
+        match sort {
+            Sort::Age => Cursor::Time(self.submitted_at, self.id),
+            Sort::Name => Cursor::Text(self.name.clone(), self.id),
+            Sort::Failed => Cursor::Int(self.failed_checks_stored(), self.id),
+        }
+    }
+    /// The stored count, without the live bound-units check of exits.
+    fn failed_checks_stored(&self) -> i64 {
+        self.failed_checks - i64::from(self.kind == Kind::Exit && self.bound_user_units > 0)
+    }
+    pub fn age_days(&self, now: DateTime<Utc>) -> i64 {
+        (now - self.submitted_at).num_days()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    pub rows: Vec<QueueRow>,
+    /// More rows lie beyond the page in its direction.
+    pub more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Material {
+    pub id: i64,
+    pub kind: MaterialKind,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub content: String,
+    pub paper_received: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub application_id: Option<i64>,
+    pub binding_id: Option<i64>,
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub officer: String,
+    pub bureau_id: Option<String>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    pub batch_id: Option<String>,
+    pub client: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Binding {
+    pub id: i64,
+    pub direct_unit_id: i64,
+    pub user_unit_id: i64,
+    pub user_uscc: String,
+    pub user_name: String,
+    pub relation: Relation,
+    pub since: DateTime<Utc>,
+    pub invitation_id: i64,
+    pub active: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unit {
+    pub id: i64,
+    pub bureau_id: String,
+    pub address: String,
+    pub facts: UnitFacts,
+}
+
+/// One application with everything an officer reads before deciding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Application {
+    pub id: i64,
+    pub kind: Kind,
+    pub state: State,
+    pub version: i64,
+    pub unit: Unit,
+    pub county_id: String,
+    pub province_id: String,
+    pub county_name: String,
+    pub direct_unit: Option<Unit>,
+    pub form: Form,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_officer: Option<String>,
+    pub last_decider: Option<String>,
+    pub previous_id: Option<i64>,
+    pub materials: Vec<Material>,
+    pub history: Vec<AuditEvent>,
+    /// User units bound to the unit (for exits: the precondition).
+    pub bound_user_units: i64,
+    /// What confirming an exit would cancel: active capabilities,
+    /// authorisations, and in-flight invitations and subscriptions.
+    pub exit_effects: Option<ExitEffects>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExitEffects {
+    pub capabilities: i64,
+    pub authorisations: i64,
+    pub in_flight: Vec<(i64, Kind, State, String)>,
+}
+
+impl Application {
+    pub fn checks(&self, thresholds: &Thresholds) -> Vec<Check> {
+        let mats: Vec<MaterialKind> = self.materials.iter().map(|m| m.kind).collect();
+        checks::run(&CheckInput {
+            kind: self.kind,
+            unit: &self.unit.facts,
+            form: &self.form,
+            materials: &mats,
+            inviter: self.direct_unit.as_ref().map(|u| &u.facts),
+            bound_user_units: self.bound_user_units,
+            thresholds,
+        })
+    }
+    pub fn missing_materials(&self) -> Vec<MaterialKind> {
+        let mats: Vec<MaterialKind> = self.materials.iter().map(|m| m.kind).collect();
+        checks::missing_materials(self.kind, &self.form, &mats)
+    }
+}
