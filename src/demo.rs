@@ -271,7 +271,7 @@ impl Gen {
             let mut u = self.unit(name, county, true);
             u.facts.credit = "ABA".into();
             u.facts.violation = false;
-            if i % 10 == 3 {
+            if i % 10 == 4 {
                 u.facts.exiting = true;
                 w.exiting.push(w.direct.len());
             }
@@ -659,7 +659,7 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
             // Units with a clean pending exit get no new bindings.
             let d = loop {
                 let i = g.rng.below(w.direct.len() as u64) as usize;
-                if !(w.exiting.contains(&i) && i % 20 == 3) || state != State::Confirmed {
+                if !(w.exiting.contains(&i) && i % 20 == 4) || state != State::Confirmed {
                     break &w.direct[i];
                 }
             };

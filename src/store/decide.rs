@@ -225,7 +225,7 @@ impl Store {
         }
     }
 
-    /// One decision on one application.
+    /// One decision on one application; its refusal is the error.
     pub async fn decide(
         &self,
         officer: &Officer,
@@ -236,7 +236,7 @@ impl Store {
     ) -> Result<ItemResult> {
         let reason = validated_reason(reason, decision == Decision::Reject)?;
         let mut r = self
-            .decide_chunk(
+            .judge_chunk(
                 officer,
                 &[DecideItem { id, version }],
                 decision,
@@ -244,13 +244,13 @@ impl Store {
                 None,
             )
             .await?;
-        let r = r.pop().expect("one result per item");
-        Ok(r)
+        r.pop().expect("one result per item")
     }
 
-    /// Decides a chunk of items in one transaction. The reason must have
-    /// been validated.
-    pub(crate) async fn decide_chunk(
+    /// Decides a chunk of items in one transaction; an item that cannot be
+    /// decided is reported in its result, not as the error. The reason must
+    /// have been validated.
+    pub async fn decide_chunk(
         &self,
         officer: &Officer,
         items: &[DecideItem],
@@ -258,6 +258,23 @@ impl Store {
         reason: Option<&str>,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<ItemResult>> {
+        let r = self
+            .judge_chunk(officer, items, decision, reason, batch)
+            .await?;
+        Ok(r.into_iter()
+            .zip(items)
+            .map(|(r, i)| r.unwrap_or_else(|e| ItemResult::failed(i.id, &e)))
+            .collect())
+    }
+
+    async fn judge_chunk(
+        &self,
+        officer: &Officer,
+        items: &[DecideItem],
+        decision: Decision,
+        reason: Option<&str>,
+        batch: Option<(&str, &[i64])>,
+    ) -> Result<Vec<Result<ItemResult>>> {
         let now = now();
         let client = client();
         let ids = Value::Array(items.iter().map(|i| json!({"uid": i.id})).collect());
@@ -333,13 +350,13 @@ impl Store {
                 bound.insert(row.id, r.try_get::<i64, _>("bound")?);
                 loaded.insert(row.id, row);
             }
-            let mut results: Vec<ItemResult> = Vec::with_capacity(items.len());
+            let mut results: Vec<Result<ItemResult>> = Vec::with_capacity(items.len());
             let mut planned: Vec<Planned> = Vec::new();
             for item in items {
                 let b = bound.get(&item.id).copied().unwrap_or(0);
                 match plan(&self.workflow, officer, item, loaded.get(&item.id), decision, reason, b) {
                     Ok(p) => {
-                        results.push(ItemResult {
+                        results.push(Ok(ItemResult {
                             id: p.id,
                             action: Some(p.step.action),
                             from: Some(p.step.from),
@@ -347,10 +364,10 @@ impl Store {
                             version: Some(p.version + 1),
                             error: None,
                             code: 0,
-                        });
+                        }));
                         planned.push(p);
                     }
-                    Err(e) => results.push(ItemResult::failed(item.id, &e)),
+                    Err(e) => results.push(Err(e)),
                 }
             }
             // The version guard: an item another officer moved since the load
@@ -373,17 +390,21 @@ impl Store {
                     .into_iter()
                     .collect()
             };
-            for r in results.iter_mut().filter(|r| r.ok() && !applied.contains(&r.id)) {
+            for r in results.iter_mut() {
+                let Ok(done) = r else { continue };
+                if applied.contains(&done.id) {
+                    continue;
+                }
+                let id = done.id;
                 let fresh: Option<(String, i64, Option<String>, DateTime<Utc>)> =
                     sqlx::query_as("SELECT state, version, last_officer, updated_at FROM applications WHERE id = $1")
-                        .bind(r.id)
+                        .bind(id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                let e = match fresh {
-                    Some((s, v, by, at)) => Error::Conflict(Conflict { id: r.id, state: State::parse(&s).unwrap_or(State::Draft), version: v, by, at }),
-                    None => Error::NotFound(format!("未找到申请 {} (no such application)", r.id)),
-                };
-                *r = ItemResult::failed(r.id, &e);
+                *r = Err(match fresh {
+                    Some((s, v, by, at)) => Error::Conflict(Conflict { id, state: State::parse(&s).unwrap_or(State::Draft), version: v, by, at }),
+                    None => Error::NotFound(format!("未找到申请 {id} (no such application)")),
+                });
             }
             planned.retain(|p| applied.contains(&p.id));
             if !planned.is_empty() {
@@ -515,9 +536,9 @@ impl Store {
                     results
                         .iter()
                         .zip(seqs)
-                        .map(|(r, seq)| {
-                            json!({"useq": seq, "uout": if r.ok() { "done".to_string() } else { r.error.as_ref().map(|e| e.0.clone()).unwrap_or_default() },
-                                   "umsg": r.error.as_ref().map(|e| e.1.clone()).or_else(|| r.action.map(|a| a.zh().to_string()))})
+                        .map(|(r, seq)| match r {
+                            Ok(r) => json!({"useq": seq, "uout": "done", "umsg": r.action.map(|a| a.zh())}),
+                            Err(e) => json!({"useq": seq, "uout": e.kind(), "umsg": e.to_string()}),
                         })
                         .collect(),
                 );

@@ -1,0 +1,164 @@
+//! Shared by the integration tests: a fresh database on each backend, demo
+//! data, and raw SQL reads for assertions.
+#![allow(dead_code)]
+
+use leqi_console::demo;
+use leqi_console::domain::*;
+use leqi_console::store::*;
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct TestDb {
+    pub label: &'static str,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server for tests. Without one the tests say so where
+/// cargo's capture cannot hide it; under CI its absence is a failure.
+pub fn pg_admin_url() -> Option<String> {
+    match std::env::var("LEQI_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI=true but LEQI_TEST_POSTGRES_URL is not set: the PostgreSQL tests must run under CI"
+            );
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED: PostgreSQL part of this test (set LEQI_TEST_POSTGRES_URL to run it)"
+            );
+            None
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A new, empty database on the test server.
+pub async fn fresh_pg() -> Option<TestDb> {
+    use sqlx::Connection;
+    let admin = pg_admin_url()?;
+    let name = format!(
+        "leqi_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut c = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("test PostgreSQL reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').unwrap().0;
+    Some(TestDb {
+        label: "postgres",
+        url: format!("{base}/{name}"),
+        _dir: None,
+    })
+}
+
+pub fn fresh_sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    TestDb {
+        label: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// SQLite always, PostgreSQL when a server is given.
+pub async fn databases() -> Vec<TestDb> {
+    let mut v = vec![fresh_sqlite()];
+    v.extend(fresh_pg().await);
+    v
+}
+
+pub async fn demo_store(db: &TestDb, n: u64) -> Store {
+    let s = Store::open(&db.url).await.unwrap();
+    demo::generate(&s, n, 1, |_| {}).await.unwrap();
+    s
+}
+
+pub async fn officer(s: &Store, login: &str) -> Officer {
+    s.officer(login).await.unwrap()
+}
+
+/// One integer from raw SQL.
+pub async fn scalar(s: &Store, sql: &str) -> i64 {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &s.backend {
+        Backend::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+        Backend::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
+    }
+}
+
+/// Rows of (i64, String) from raw SQL.
+pub async fn pairs(s: &Store, sql: &str) -> Vec<(i64, String)> {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &s.backend {
+        Backend::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+        Backend::Postgres(p) => sqlx::query_as(sql).fetch_all(p).await.unwrap(),
+    }
+}
+
+pub async fn exec(s: &Store, sql: &str) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &s.backend {
+        Backend::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
+        Backend::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()).unwrap(),
+    }
+}
+
+/// `n` fresh applications of `kind` pending acceptance in the seed county,
+/// for races and benchmarks. Returns their ids.
+pub async fn pending_items(s: &Store, kind: Kind, state: State, n: usize) -> Vec<i64> {
+    let (units0, apps0, _) = s.max_ids().await.unwrap();
+    let unit = units0 + 1;
+    let mut c = Chunk::default();
+    c.units.push(NewUnit {
+        id: unit,
+        bureau_id: demo::SEED_COUNTY.into(),
+        address: "某某县".into(),
+        facts: UnitFacts {
+            uscc: demo::make_uscc(0, 9_000_000 + units0 as u64),
+            name: "竞争测试有限公司".into(),
+            ..Default::default()
+        },
+    });
+    let acting = match state {
+        State::PendingConfirmation if kind != Kind::Invitation => demo::PROVINCE,
+        _ => demo::SEED_COUNTY,
+    };
+    let now = now();
+    for i in 0..n as i64 {
+        c.applications.push(NewApplication {
+            id: apps0 + 1 + i,
+            kind,
+            state,
+            unit_id: unit,
+            uscc: "X".into(),
+            name: format!("竞争测试{i}"),
+            county_id: demo::SEED_COUNTY.into(),
+            province_id: demo::PROVINCE.into(),
+            acting_bureau: Some(acting.into()),
+            direct_unit_id: None,
+            form: "{}".into(),
+            failed_checks: 0,
+            passed_checks: 0,
+            submitted_at: now,
+            updated_at: now,
+            last_officer: None,
+            last_decider: None,
+        });
+    }
+    s.insert_chunk(&c).await.unwrap();
+    (apps0 + 1..=apps0 + n as i64).collect()
+}

@@ -1,0 +1,232 @@
+//! Property: random sequences of decisions and unbindings by random
+//! officers never break the workflow's invariants.
+
+mod common;
+use common::*;
+use leqi_console::domain::workflow::{self, Jurisdiction};
+use leqi_console::domain::*;
+use leqi_console::store::*;
+use proptest::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+enum Op {
+    Decide {
+        item: usize,
+        officer: usize,
+        pass: bool,
+        reason: Option<&'static str>,
+        stale: bool,
+    },
+    Unbind {
+        binding: usize,
+        officer: usize,
+        reason: &'static str,
+    },
+}
+
+const REASONS: [&str; 3] = ["材料不全", "  ", "信用级别不符"];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0..200usize, 0..21usize, any::<bool>(), prop::option::of(0..3usize), prop::bool::weighted(0.1))
+            .prop_map(|(item, officer, pass, r, stale)| Op::Decide { item, officer, pass, reason: r.map(|i| REASONS[i]), stale }),
+        1 => (0..200usize, 0..21usize, 0..3usize).prop_map(|(binding, officer, r)| Op::Unbind { binding, officer, reason: REASONS[r] }),
+    ]
+}
+
+struct World {
+    store: Store,
+    officers: Vec<Officer>,
+    items: Vec<i64>,
+    bindings: Vec<i64>,
+    /// Per application: (version, state-changing audit events) at the start.
+    baseline: HashMap<i64, (i64, i64)>,
+    audit_start: i64,
+}
+
+async fn snapshot(s: &Store) -> HashMap<i64, (i64, i64)> {
+    let rows = pairs(
+        s,
+        "SELECT a.id, CAST(a.version AS TEXT) || ':' || CAST((SELECT count(*) FROM audit_events e WHERE e.application_id = a.id AND e.to_state IS NOT NULL AND e.action <> 'submit') AS TEXT) FROM applications a",
+    )
+    .await;
+    rows.into_iter()
+        .map(|(id, v)| {
+            let (a, b) = v.split_once(':').unwrap();
+            (id, (a.parse().unwrap(), b.parse().unwrap()))
+        })
+        .collect()
+}
+
+async fn setup(db: &TestDb) -> World {
+    let store = demo_store(db, 400).await;
+    let mut officers = store.officers().await.unwrap();
+    officers.sort_by(|a, b| a.login.cmp(&b.login));
+    let items: Vec<i64> = pairs(&store, "SELECT id, state FROM applications WHERE state IN ('pending_acceptance','pending_review','pending_confirmation') ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let bindings = pairs(&store, "SELECT id, relation FROM bindings ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    let baseline = snapshot(&store).await;
+    let audit_start = scalar(&store, "SELECT COALESCE(max(id), 0) FROM audit_events").await;
+    World {
+        store,
+        officers,
+        items,
+        bindings,
+        baseline,
+        audit_start,
+    }
+}
+
+async fn apply(w: &World, op: &Op) {
+    match op {
+        Op::Decide {
+            item,
+            officer,
+            pass,
+            reason,
+            stale,
+        } => {
+            let id = w.items[item % w.items.len()];
+            let o = &w.officers[officer % w.officers.len()];
+            let version = if *stale { Some(0) } else { None };
+            let d = if *pass {
+                Decision::Pass
+            } else {
+                Decision::Reject
+            };
+            let _ = w.store.decide(o, id, d, *reason, version).await;
+        }
+        Op::Unbind {
+            binding,
+            officer,
+            reason,
+        } => {
+            if w.bindings.is_empty() {
+                return;
+            }
+            let id = w.bindings[binding % w.bindings.len()];
+            let o = &w.officers[officer % w.officers.len()];
+            let _ = w
+                .store
+                .unbind(o, &[DecideItem { id, version: None }], reason)
+                .await;
+        }
+    }
+}
+
+async fn check(w: &World) {
+    let s = &w.store;
+    // No state change without its audit event.
+    for (id, (v, n)) in snapshot(s).await {
+        let (v0, n0) = w.baseline[&id];
+        assert_eq!(
+            v - v0,
+            n - n0,
+            "application {id}: versions moved {} times, audited {}",
+            v - v0,
+            n - n0
+        );
+    }
+    // Every rejection and unbinding has a reason.
+    let bare = scalar(s, "SELECT count(*) FROM audit_events WHERE action IN ('not_accept','review_reject','confirm_reject','unbind') AND (reason IS NULL OR trim(reason) = '')").await;
+    assert_eq!(bare, 0);
+    // No binding without a confirmed invitation.
+    let orphan = scalar(s, "SELECT count(*) FROM bindings b JOIN applications a ON a.id = b.invitation_id WHERE a.kind <> 'invitation' OR a.state <> 'confirmed'").await;
+    assert_eq!(orphan, 0);
+    // A confirmed exit leaves nothing of the unit behind.
+    let leftovers = scalar(
+        s,
+        "SELECT count(*) FROM applications x JOIN units u ON u.id = x.unit_id
+         WHERE x.kind = 'exit' AND x.state = 'confirmed' AND NOT u.direct_connect AND (
+            EXISTS (SELECT 1 FROM bindings b WHERE b.direct_unit_id = u.id AND b.active)
+         OR EXISTS (SELECT 1 FROM authorisations a WHERE a.direct_unit_id = u.id AND a.active)
+         OR EXISTS (SELECT 1 FROM capabilities c WHERE c.unit_id = u.id AND c.active)
+         OR EXISTS (SELECT 1 FROM applications f WHERE ((f.kind = 'invitation' AND f.direct_unit_id = u.id) OR (f.kind = 'subscription' AND f.unit_id = u.id))
+                    AND f.state IN ('awaiting_unit','pending_acceptance','pending_review','pending_confirmation')))",
+    )
+    .await;
+    assert_eq!(leftovers, 0);
+    // No officer acted outside their bureau or role, or twice in a row.
+    let events = pairs(
+        s,
+        &format!(
+            "SELECT e.application_id, e.officer || '|' || e.action || '|' || a.kind || '|' || a.county_id || '|' || a.province_id || '|' || COALESCE(e.bureau_id, '')
+             FROM audit_events e JOIN applications a ON a.id = e.application_id
+             WHERE e.id > {} AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject') ORDER BY e.id",
+            w.audit_start
+        ),
+    )
+    .await;
+    let by_login: HashMap<&str, &Officer> =
+        w.officers.iter().map(|o| (o.login.as_str(), o)).collect();
+    for (app, row) in events {
+        let f: Vec<&str> = row.split('|').collect();
+        let o = by_login[f[0]];
+        let action = Action::parse(f[1]).unwrap();
+        let stage = match action {
+            Action::Accept | Action::NotAccept => Stage::Acceptance,
+            Action::ReviewPass | Action::ReviewReject => Stage::Review,
+            _ => Stage::Confirmation,
+        };
+        let kind = Kind::parse(f[2]).unwrap();
+        // The decider before this one on the same application.
+        let prev = pairs(
+            s,
+            &format!(
+                "SELECT id, officer FROM audit_events WHERE application_id = {app} AND action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')
+                 AND id < (SELECT max(id) FROM audit_events WHERE application_id = {app} AND officer = '{}' AND action = '{}') ORDER BY id DESC LIMIT 1",
+                f[0], f[1]
+            ),
+        )
+        .await;
+        let ok = workflow::authorize(
+            &s.workflow,
+            o,
+            kind,
+            stage,
+            Jurisdiction {
+                county: f[3],
+                province: f[4],
+            },
+            prev.first().map(|p| p.1.as_str()),
+        );
+        assert_eq!(ok, Ok(()), "application {app}: {} {} ", f[0], f[1]);
+        assert_eq!(f[5], o.bureau_id);
+    }
+}
+
+fn run(pg: bool, cases: u32) {
+    if pg && pg_admin_url().is_none() {
+        return;
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    proptest!(ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }, |(ops in prop::collection::vec(op(), 1..60))| {
+        rt.block_on(async {
+            let db = if pg { fresh_pg().await.unwrap() } else { fresh_sqlite() };
+            let w = setup(&db).await;
+            for op in &ops {
+                apply(&w, op).await;
+                check(&w).await;
+            }
+            w.store.close().await;
+        });
+    });
+}
+
+#[test]
+fn invariants_hold_on_sqlite() {
+    run(false, 24);
+}
+
+#[test]
+fn invariants_hold_on_postgres() {
+    run(true, 8);
+}
