@@ -72,7 +72,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -80,7 +80,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len() as u64) as usize]
@@ -263,8 +263,8 @@ impl Gen {
         };
         for i in 0..directs {
             let county = i % COUNTIES.len();
-            let name = if i < HOSTILE_NAMES.len() {
-                HOSTILE_NAMES[i].to_string()
+            let name = if let Some(h) = HOSTILE_NAMES.get(i) {
+                h.to_string()
             } else {
                 self.company("集团有限公司")
             };
@@ -740,7 +740,7 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
                 TRADES[(unit.id as usize) % TRADES.len()]
             );
         }
-        Kind::Invitation => form.relation = Some(*g.rng.pick(&Relation::ALL)),
+        Kind::Invitation => form.relation = Some(*g.rng.pick(Relation::ALL)),
         Kind::Subscription => form.capability = Some(g.rng.pick(&CAPABILITIES).to_string()),
         Kind::Extension => form.period = format!("延续至{}年12月31日", 2027 + g.rng.below(3)),
         Kind::Exit => form.detail = "业务调整，申请退出乐企自用直连。".into(),
@@ -914,11 +914,11 @@ mod tests {
     fn the_generator_is_deterministic() {
         let a: Vec<u64> = {
             let mut r = Rng::new(7);
-            (0..5).map(|_| r.next()).collect()
+            (0..5).map(|_| r.next_u64()).collect()
         };
         let b: Vec<u64> = {
             let mut r = Rng::new(7);
-            (0..5).map(|_| r.next()).collect()
+            (0..5).map(|_| r.next_u64()).collect()
         };
         assert_eq!(a, b);
     }

@@ -36,6 +36,20 @@ impl BatchItem {
     }
 }
 
+/// A batches row with its outcome counts.
+type BatchRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
 impl Store {
     /// Records a batch and its items, all pending. The reason is validated
     /// here, once for every item.
@@ -158,18 +172,7 @@ impl Store {
     }
 
     pub async fn batch(&self, id: &str) -> Result<BatchInfo> {
-        let row: Option<(
-            String,
-            String,
-            String,
-            Option<String>,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            i64,
-            i64,
-            i64,
-            i64,
-        )> = on_pool!(self, |p| {
+        let row: Option<BatchRow> = on_pool!(self, |p| {
             sqlx::query_as(
                 "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done'),
