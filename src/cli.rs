@@ -294,9 +294,7 @@ fn print_json<T: serde::Serialize>(v: &T) {
 }
 
 fn local(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::Local)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::fmt::beijing(t).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub async fn run(_cli: &Cli, cmd: &Command, ctx: &Context) -> CliResult<i32> {
@@ -407,11 +405,7 @@ async fn run_with(store: &Store, cmd: &Command, ctx: &Context) -> CliResult<i32>
                 let page = store
                     .queue(&QueueQuery {
                         stage,
-                        kind: if kinds.len() == 1 {
-                            Some(kinds[0])
-                        } else {
-                            None
-                        },
+                        kinds: kinds.clone(),
                         bureau: officer.bureau_id.clone(),
                         sort,
                         filter: filter.clone(),

@@ -557,17 +557,23 @@ fn qualifications(
 
 /// Fills the store with `n` applications (plus the seed's sample), in
 /// chunks. Calls `progress` with the number written so far.
-pub async fn generate(
+pub async fn generate(store: &Store, n: u64, seed: u64, progress: impl FnMut(u64)) -> Result<u64> {
+    generate_at(store, n, seed, now(), progress).await
+}
+
+/// As [`generate`], with every time relative to `at` (for reproducible tests).
+pub async fn generate_at(
     store: &Store,
     n: u64,
     seed: u64,
+    at: DateTime<Utc>,
     mut progress: impl FnMut(u64),
 ) -> Result<u64> {
     seed_people(store).await?;
     let (units0, apps0, bind0) = store.max_ids().await?;
     let mut g = Gen {
         rng: Rng::new(seed),
-        now: now(),
+        now: at,
         next_unit: units0,
         next_app: apps0,
         next_binding: bind0,

@@ -1,6 +1,13 @@
 //! Text laid out by display width: a CJK character takes two columns.
 
+use chrono::{DateTime, FixedOffset, Utc};
 use unicode_width::UnicodeWidthStr;
+
+/// Times are shown in Beijing time, the officers' zone, whatever zone the
+/// jump host is set to.
+pub fn beijing(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("a valid offset"))
+}
 
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)

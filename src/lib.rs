@@ -2,10 +2,14 @@
 //! code as the binary.
 #![forbid(unsafe_code)]
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod fmt;
+pub mod i18n;
+pub mod keymap;
 pub mod store;
 pub mod tui;
+pub mod ui;

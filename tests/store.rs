@@ -10,7 +10,7 @@ use leqi_console::store::*;
 fn q(stage: Stage, kind: Option<Kind>, bureau: &str) -> QueueQuery {
     QueueQuery {
         stage,
-        kind,
+        kinds: kind.into_iter().collect(),
         bureau: bureau.into(),
         sort: Sort::Age,
         filter: String::new(),
@@ -36,7 +36,7 @@ async fn queues_paginate_along_the_index_without_gaps() {
         let s = demo_store(&db, 1500).await;
         for sort in [Sort::Age, Sort::Name, Sort::Failed] {
             let total = s
-                .queue_count(Stage::Acceptance, None, SEED_COUNTY, "")
+                .queue_count(Stage::Acceptance, &[], SEED_COUNTY, "")
                 .await
                 .unwrap();
             assert!(total > 20, "{}: demo gives the county a queue", db.label);
@@ -109,7 +109,7 @@ async fn queues_paginate_along_the_index_without_gaps() {
             db.label
         );
         assert_eq!(
-            s.queue_count(Stage::Acceptance, None, SEED_COUNTY, "某某技术")
+            s.queue_count(Stage::Acceptance, &[], SEED_COUNTY, "某某技术")
                 .await
                 .unwrap(),
             1
@@ -340,7 +340,7 @@ async fn a_stage_moved_to_the_province_by_configuration() {
     for db in databases().await {
         let mut s = demo_store(&db, 600).await;
         let county_before = s
-            .queue_count(Stage::Confirmation, Some(Kind::Invitation), SEED_COUNTY, "")
+            .queue_count(Stage::Confirmation, &[Kind::Invitation], SEED_COUNTY, "")
             .await
             .unwrap();
         assert!(county_before > 0);
@@ -354,7 +354,7 @@ async fn a_stage_moved_to_the_province_by_configuration() {
         .unwrap();
         s.save_workflow(&wf).await.unwrap();
         assert_eq!(
-            s.queue_count(Stage::Confirmation, Some(Kind::Invitation), SEED_COUNTY, "")
+            s.queue_count(Stage::Confirmation, &[Kind::Invitation], SEED_COUNTY, "")
                 .await
                 .unwrap(),
             0,
@@ -362,7 +362,7 @@ async fn a_stage_moved_to_the_province_by_configuration() {
             db.label
         );
         assert!(
-            s.queue_count(Stage::Confirmation, Some(Kind::Invitation), PROVINCE, "")
+            s.queue_count(Stage::Confirmation, &[Kind::Invitation], PROVINCE, "")
                 .await
                 .unwrap()
                 >= county_before

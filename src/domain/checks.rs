@@ -99,6 +99,22 @@ fn check(id: CheckId, outcome: Outcome, zh: impl Into<String>, en: impl Into<Str
     }
 }
 
+/// Splits a bilingual message "中文 (English)" into its halves.
+fn halves(s: &str) -> (String, String) {
+    match s.rfind(" (") {
+        Some(i) if s.ends_with(')') => (s[..i].to_string(), s[i + 2..s.len() - 1].to_string()),
+        _ => (s.to_string(), s.to_string()),
+    }
+}
+
+fn joined(parts: &[String], zh: bool) -> String {
+    let v: Vec<String> = parts
+        .iter()
+        .map(|p| if zh { halves(p).0 } else { halves(p).1 })
+        .collect();
+    v.join(if zh { "；" } else { "; " })
+}
+
 fn pass_if(ok: bool) -> Outcome {
     if ok { Outcome::Pass } else { Outcome::Fail }
 }
@@ -159,7 +175,12 @@ pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
     );
     let bad: Vec<String> = codes
         .iter()
-        .filter_map(|(c, _)| validate::uscc(c).err().map(|e| format!("{c}: {e}")))
+        .filter_map(|(c, _)| {
+            validate::uscc(c).err().map(|e| {
+                let (zh, en) = halves(&e.to_string());
+                format!("{c}：{zh} ({c}: {en})")
+            })
+        })
         .collect();
     out.push(if bad.is_empty() {
         check(
@@ -169,7 +190,12 @@ pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
             format!("all {} codes valid", codes.len()),
         )
     } else {
-        check(CheckId::Uscc, Outcome::Fail, bad.join("；"), bad.join("; "))
+        check(
+            CheckId::Uscc,
+            Outcome::Fail,
+            joined(&bad, true),
+            joined(&bad, false),
+        )
     });
 
     // Network filing: access applications only.
@@ -204,8 +230,8 @@ pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
             check(
                 CheckId::Network,
                 Outcome::Fail,
-                bad.join("；"),
-                bad.join("; "),
+                joined(&bad, true),
+                joined(&bad, false),
             )
         });
     } else {
@@ -503,6 +529,11 @@ mod tests {
                 .contains("916155ZL22511194LQ")
         );
         assert_eq!(get(&cs, CheckId::Network).outcome, Outcome::Fail);
+        assert!(
+            !get(&cs, CheckId::Network).detail_zh.contains("is not"),
+            "{}",
+            get(&cs, CheckId::Network).detail_zh
+        );
         // An authorised unit makes the 授权委托书 required.
         let m = get(&cs, CheckId::Materials);
         assert_eq!(m.outcome, Outcome::Fail);

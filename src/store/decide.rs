@@ -617,7 +617,7 @@ impl Store {
                         "绑定关系 {} 已由 {} 于 {} 解除 (already unbound)",
                         item.id,
                         by.as_deref().unwrap_or("?"),
-                        at.map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+                        at.map(|t| crate::fmt::beijing(t).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
                     ))),
                     Some(r) if item.version.is_some_and(|v| v != r.4) => {
                         Err(Error::Precondition(format!("绑定关系 {} 已被修改（版本 {}） (changed since you saw it)", item.id, r.4)))

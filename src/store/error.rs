@@ -18,10 +18,7 @@ pub struct Conflict {
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let by = self.by.as_deref().unwrap_or("申请人");
-        let at = self
-            .at
-            .with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S");
+        let at = crate::fmt::beijing(self.at).format("%Y-%m-%d %H:%M:%S");
         write!(
             f,
             "冲突：{} 已由 {by} 于 {at} 处理，当前状态“{}”（版本 {}） (conflict: item {} was handled by {by} at {at}; it is now {}, version {})",

@@ -100,20 +100,19 @@ where
 
 impl Store {
     /// The kinds of a stage that an officer at this level reaches.
-    fn kinds_for(&self, stage: Stage, kind: Option<Kind>) -> Vec<Kind> {
-        match kind {
-            Some(k) => vec![k],
-            None => Kind::ALL
-                .iter()
-                .copied()
-                .filter(|k| self.workflow.rule(*k, stage).is_some())
-                .collect(),
-        }
+    fn kinds_for(&self, stage: Stage, kinds: &[Kind]) -> Vec<Kind> {
+        Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| {
+                self.workflow.rule(*k, stage).is_some() && (kinds.is_empty() || kinds.contains(k))
+            })
+            .collect()
     }
 
     /// One page of a queue, along its index.
     pub async fn queue(&self, q: &QueueQuery) -> Result<Page> {
-        let kinds = self.kinds_for(q.stage, q.kind);
+        let kinds = self.kinds_for(q.stage, &q.kinds);
         if kinds.is_empty() {
             return Ok(Page {
                 rows: vec![],
@@ -161,12 +160,12 @@ impl Store {
     pub async fn queue_count(
         &self,
         stage: Stage,
-        kind: Option<Kind>,
+        kinds: &[Kind],
         bureau: &str,
         filter: &str,
     ) -> Result<i64> {
         let mut total = 0;
-        for k in self.kinds_for(stage, kind) {
+        for k in self.kinds_for(stage, kinds) {
             let sql = if filter.is_empty() {
                 "SELECT count(*) FROM applications WHERE state = $1 AND kind = $2 AND acting_bureau = $3 AND $4 = $4 AND $5 = $5"
             } else {

@@ -88,8 +88,8 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueueQuery {
     pub stage: Stage,
-    /// None: every kind of the stage the officer reaches.
-    pub kind: Option<Kind>,
+    /// The kinds to list; empty means every kind that has the stage.
+    pub kinds: Vec<Kind>,
     pub bureau: String,
     pub sort: Sort,
     pub filter: String,

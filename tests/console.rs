@@ -1,0 +1,493 @@
+//! The console without a terminal: screens drawn into ratatui's
+//! TestBackend (snapshots at 80×24 and 120×40, Chinese and English) and key
+//! sequences through the keymap into the app, asserted on state, screen
+//! and database.
+
+mod common;
+use common::*;
+use leqi_console::app::drafts::Drafts;
+use leqi_console::app::headless::{press, settle, type_text};
+use leqi_console::app::{App, Modal, Screen, Tab};
+use leqi_console::demo;
+use leqi_console::domain::*;
+use leqi_console::i18n::Lang;
+use leqi_console::keymap::Keymap;
+use leqi_console::store::*;
+use leqi_console::ui::{self, Theme, theme::ThemeName};
+use ratatui::{Terminal, backend::TestBackend};
+
+fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    "2026-03-02T02:00:00Z".parse().unwrap()
+}
+
+struct Console {
+    _db: TestDb,
+    _drafts: tempfile::TempDir,
+    store: Store,
+    app: App,
+}
+
+async fn console(lang: Lang, login: &str, n: u64) -> Console {
+    let db = fresh_sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    demo::generate_at(&store, n, 1, fixed_now(), |_| {})
+        .await
+        .unwrap();
+    let drafts = tempfile::tempdir().unwrap();
+    let app = open_app(&store, lang, login, drafts.path(), &db.url).await;
+    Console {
+        _db: db,
+        _drafts: drafts,
+        store,
+        app,
+    }
+}
+
+async fn open_app(
+    store: &Store,
+    lang: Lang,
+    login: &str,
+    drafts: &std::path::Path,
+    url: &str,
+) -> App {
+    let officer = store.officer(login).await.unwrap();
+    let mut app = App::new(
+        officer,
+        lang,
+        true,
+        Keymap::builtin("default").unwrap(),
+        store.workflow.clone(),
+        store.thresholds.clone(),
+        7,
+        Drafts::new(Some(drafts.to_path_buf()), url),
+    );
+    app.clock = Some(fixed_now());
+    let fx = app.start();
+    settle(&mut app, store, fx).await;
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> TestBackend {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app, &Theme::new(ThemeName::None)))
+        .unwrap();
+    t.backend().clone()
+}
+
+fn screen_text(app: &App, w: u16, h: u16) -> String {
+    render(app, w, h).to_string()
+}
+
+#[tokio::test]
+async fn screens_at_80x24_and_120x40_in_both_languages() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut c = console(lang, "mouxian-zhao", 600).await;
+        let l = if lang == Lang::Zh { "zh" } else { "en" };
+        let sizes = [(80u16, 24u16), (120, 40)];
+        let snap = |c: &Console, name: &str| {
+            for (w, h) in sizes {
+                insta::assert_snapshot!(format!("{name}_{l}_{w}x{h}"), render(&c.app, w, h));
+            }
+        };
+        snap(&c, "queue");
+        // The seed's sample: its failing checks, its form, its materials.
+        press(&mut c.app, &c.store, "/").await;
+        type_text(&mut c.app, &c.store, "某某技术").await;
+        press(&mut c.app, &c.store, "enter").await;
+        for tab in [
+            "overview",
+            "qualify",
+            "users",
+            "materials",
+            "checks",
+            "history",
+        ] {
+            snap(&c, &format!("seed_{tab}"));
+            press(&mut c.app, &c.store, "]").await;
+        }
+        press(&mut c.app, &c.store, "r").await;
+        snap(&c, "reason_dialog");
+        press(&mut c.app, &c.store, "esc a").await;
+        snap(&c, "confirm_dialog");
+        press(&mut c.app, &c.store, "n ?").await;
+        snap(&c, "help");
+        press(&mut c.app, &c.store, "esc").await;
+        insta::assert_snapshot!(format!("too_small_{l}"), render(&c.app, 79, 24));
+        insta::assert_snapshot!(format!("too_small_short_{l}"), render(&c.app, 100, 20));
+    }
+}
+
+#[tokio::test]
+async fn columns_align_by_display_width() {
+    let c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    let b = render(&c.app, 120, 40);
+    // The USCC column starts at the same screen column on every row, whatever
+    // mix of CJK and ASCII the names hold.
+    let mut starts = Vec::new();
+    let buf = b.buffer();
+    // The table's rows: the upper half of the body.
+    for y in 3..19 {
+        for x in 0..buf.area.width.saturating_sub(18) {
+            let s: String = (x..x + 18)
+                .map(|i| buf[(i, y)].symbol().to_string())
+                .collect();
+            if s.starts_with("913301") && s.chars().count() == 18 {
+                starts.push(x);
+                break;
+            }
+        }
+    }
+    assert!(starts.len() >= 5, "{starts:?}");
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{starts:?}");
+}
+
+#[tokio::test]
+async fn applicant_text_is_inert_on_screen() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 3000).await;
+    // Units whose names hold escape sequences: find an application of one.
+    let hostile = pairs(&c.store, "SELECT a.id, a.unit_name FROM applications a WHERE a.unit_name LIKE '%' || char(27) || '%' AND a.state = 'pending_acceptance'").await;
+    let mut seen_hostile = false;
+    for _ in 0..300 {
+        for tab in 0..6 {
+            let b = render(&c.app, 120, 40);
+            for cell in b.buffer().content() {
+                assert!(
+                    !cell.symbol().chars().any(text::is_unsafe),
+                    "unsafe {:?} on screen",
+                    cell.symbol()
+                );
+            }
+            if b.to_string().contains('␛') {
+                seen_hostile = true;
+            }
+            if tab < 5 {
+                press(&mut c.app, &c.store, "]").await;
+            }
+        }
+        press(&mut c.app, &c.store, "] j").await;
+        if seen_hostile && c.app.window.cursor > 20 {
+            break;
+        }
+    }
+    assert!(
+        seen_hostile || hostile.is_empty(),
+        "the hostile names were drawn, inert"
+    );
+}
+
+#[tokio::test]
+async fn reject_with_a_chinese_reason_through_the_dialog() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.store, "/").await;
+    type_text(&mut c.app, &c.store, "某某技术").await;
+    press(&mut c.app, &c.store, "enter").await;
+    assert_eq!(c.app.window.selected().unwrap().id, 1);
+    let audits = scalar(&c.store, "SELECT count(*) FROM audit_events").await;
+    press(&mut c.app, &c.store, "r ctrl-s").await;
+    let Some(Modal::Reason(d)) = &c.app.modal else {
+        panic!("the dialog stays open")
+    };
+    assert!(
+        d.error.as_deref().unwrap().contains("理由"),
+        "an empty reason is refused in the dialog"
+    );
+    assert!(screen_text(&c.app, 80, 24).contains("请填写理由"));
+    assert_eq!(
+        scalar(&c.store, "SELECT count(*) FROM audit_events").await,
+        audits,
+        "nothing written"
+    );
+    type_text(&mut c.app, &c.store, "缺少授权委托书，\n请补充后重新申请。").await;
+    press(&mut c.app, &c.store, "ctrl-s").await;
+    assert!(c.app.modal.is_none());
+    let app = c.store.application(1).await.unwrap();
+    assert_eq!(app.state, State::NotAccepted);
+    let last = app.history.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.officer.as_str()),
+        ("not_accept", "mouxian-zhao")
+    );
+    assert_eq!(
+        last.reason.as_deref(),
+        Some("缺少授权委托书，\n请补充后重新申请。")
+    );
+    assert!(c.app.status.as_deref().unwrap().contains("不予受理"));
+    assert!(
+        c.app.window.rows.iter().all(|r| r.id != 1),
+        "it left the queue"
+    );
+}
+
+#[tokio::test]
+async fn templates_fill_the_reason() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.store, "r ctrl-n ctrl-n").await;
+    let Some(Modal::Reason(d)) = &c.app.modal else {
+        panic!()
+    };
+    assert_eq!(d.text(), d.templates[1]);
+    press(&mut c.app, &c.store, "ctrl-p").await;
+    let Some(Modal::Reason(d)) = &c.app.modal else {
+        panic!()
+    };
+    assert_eq!(d.text(), d.templates[0]);
+}
+
+#[tokio::test]
+async fn a_draft_survives_cancel_and_a_conflict() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    let id = c.app.window.selected().unwrap().id;
+    press(&mut c.app, &c.store, "r").await;
+    type_text(&mut c.app, &c.store, "草稿：材料待核").await;
+    press(&mut c.app, &c.store, "esc").await;
+    assert!(c.app.modal.is_none());
+    press(&mut c.app, &c.store, "r").await;
+    let Some(Modal::Reason(d)) = &c.app.modal else {
+        panic!()
+    };
+    assert!(d.restored);
+    assert_eq!(d.text(), "草稿：材料待核", "offered again");
+    // Meanwhile another officer accepts it.
+    let qian = c.store.officer("mouxian-qian").await.unwrap();
+    c.store
+        .decide(&qian, id, Decision::Pass, None, None)
+        .await
+        .unwrap();
+    type_text(&mut c.app, &c.store, "，补充").await;
+    press(&mut c.app, &c.store, "ctrl-s").await;
+    let Some(Modal::Message { lines, .. }) = &c.app.modal else {
+        panic!("a conflict message")
+    };
+    assert!(lines[0].contains("mouxian-qian"), "{lines:?}");
+    assert!(c.app.handled_elsewhere.contains(&id));
+    assert!(screen_text(&c.app, 80, 24).contains("mouxian-qian"));
+    // Nothing typed is lost: the draft holds it.
+    press(&mut c.app, &c.store, "x").await;
+    assert_eq!(
+        c.app.drafts.load(&format!("app-{id}")).as_deref(),
+        Some("草稿：材料待核，补充")
+    );
+    // The item was refreshed: the detail shows its new state.
+    let d = c.app.detail.as_ref().unwrap();
+    assert_eq!((d.id, d.version), (id, 2));
+    assert_ne!(d.state, State::PendingAcceptance);
+}
+
+#[tokio::test]
+async fn pass_asks_first() {
+    let mut c = console(Lang::En, "mouxian-zhao", 600).await;
+    let id = c.app.window.selected().unwrap().id;
+    press(&mut c.app, &c.store, "a").await;
+    assert!(matches!(c.app.modal, Some(Modal::Confirm { .. })));
+    assert!(screen_text(&c.app, 80, 24).contains("y/Enter"));
+    press(&mut c.app, &c.store, "n").await;
+    assert_eq!(
+        c.store.application(id).await.unwrap().version,
+        1,
+        "cancel changes nothing"
+    );
+    press(&mut c.app, &c.store, "a y").await;
+    let a = c.store.application(id).await.unwrap();
+    assert_eq!(a.version, 2);
+    assert_ne!(a.state, State::PendingAcceptance);
+}
+
+#[tokio::test]
+async fn separation_of_duties_is_explained_before_trying() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    // zhao accepts the first access item, then looks at it in the review queue.
+    press(&mut c.app, &c.store, "backtab j").await;
+    assert_eq!(c.app.node().unwrap().kind, Some(Kind::Access));
+    press(&mut c.app, &c.store, "tab").await;
+    let id = c.app.window.selected().unwrap().id;
+    press(&mut c.app, &c.store, "a y").await;
+    assert_eq!(
+        c.store.application(id).await.unwrap().state,
+        State::PendingReview
+    );
+    let review = c
+        .app
+        .nodes
+        .iter()
+        .position(|n| n.stage == Stage::Review && n.kind == Some(Kind::Access))
+        .unwrap();
+    press(&mut c.app, &c.store, "backtab").await;
+    assert_eq!(c.app.focus, leqi_console::app::Focus::Nav);
+    for _ in 0..review.saturating_sub(c.app.nav) {
+        press(&mut c.app, &c.store, "j").await;
+    }
+    assert_eq!(c.app.nav, review);
+    press(&mut c.app, &c.store, "tab").await;
+    // Find the item and try to pass it.
+    while c.app.window.selected().is_some_and(|r| r.id != id) {
+        let before = c.app.window.cursor;
+        press(&mut c.app, &c.store, "j").await;
+        assert_ne!(
+            before, c.app.window.cursor,
+            "the accepted item is in the review queue"
+        );
+    }
+    press(&mut c.app, &c.store, "a").await;
+    let Some(Modal::Message { lines, .. }) = &c.app.modal else {
+        panic!()
+    };
+    assert!(lines[0].contains("职责分离"), "{lines:?}");
+}
+
+#[tokio::test]
+async fn paper_receipt_from_the_materials_tab() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.store, "/").await;
+    type_text(&mut c.app, &c.store, "某某技术").await;
+    press(&mut c.app, &c.store, "enter ] ] ]").await;
+    assert_eq!(c.app.tab, Tab::Materials);
+    press(&mut c.app, &c.store, "tab").await;
+    let first = c
+        .store
+        .materials(1)
+        .await
+        .unwrap()
+        .into_iter()
+        .position(|m| !m.paper_received)
+        .unwrap();
+    for _ in 0..first {
+        press(&mut c.app, &c.store, "j").await;
+    }
+    press(&mut c.app, &c.store, "p").await;
+    assert!(c.store.materials(1).await.unwrap()[first].paper_received);
+    assert_eq!(
+        c.store.history(1).await.unwrap().last().unwrap().action,
+        "paper_received"
+    );
+}
+
+#[tokio::test]
+async fn a_large_queue_is_read_through_a_bounded_window() {
+    let db = fresh_sqlite();
+    let store = Store::open(&db.url).await.unwrap();
+    demo::generate_at(&store, 300, 1, fixed_now(), |_| {})
+        .await
+        .unwrap();
+    pending_items(&store, Kind::Extension, State::PendingAcceptance, 2500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = open_app(&store, Lang::Zh, "mouxian-zhao", dir.path(), &db.url).await;
+    let total = app.window.total.unwrap();
+    assert!(total > 2500);
+    assert!(
+        app.window.rows.len() as i64 <= leqi_console::app::PAGE,
+        "a queue opens with one page"
+    );
+    press(&mut app, &store, "G").await;
+    assert_eq!(app.window.cursor, total - 1);
+    assert_eq!(
+        app.window.selected().unwrap().id,
+        app.window.rows.last().unwrap().id
+    );
+    for _ in 0..40 {
+        press(&mut app, &store, "pageup").await;
+    }
+    assert_eq!(app.window.cursor, total - 1 - 400);
+    assert!(
+        app.window.rows.len() <= leqi_console::app::WINDOW_MAX + leqi_console::app::PAGE as usize
+    );
+    // The window is exactly the queue's rows at those positions.
+    let mut all = Vec::new();
+    let mut q = QueueQuery {
+        stage: Stage::Acceptance,
+        kinds: vec![],
+        bureau: demo::SEED_COUNTY.into(),
+        sort: Sort::Age,
+        filter: String::new(),
+        cursor: None,
+        direction: Direction::Forward,
+        limit: 1000,
+    };
+    loop {
+        let p = store.queue(&q).await.unwrap();
+        all.extend(p.rows.iter().map(|r| r.id));
+        if !p.more {
+            break;
+        }
+        q.cursor = Some(p.rows.last().unwrap().cursor(Sort::Age));
+    }
+    let off = app.window.offset as usize;
+    let ids: Vec<i64> = app.window.rows.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        all[off..off + ids.len()],
+        "window rows match the queue at their offset"
+    );
+    press(&mut app, &store, "g g").await;
+    assert_eq!(app.window.cursor, 0);
+    assert_eq!(app.window.selected().unwrap().id, all[0]);
+}
+
+#[tokio::test]
+async fn help_lists_every_key_of_the_screen() {
+    let mut c = console(Lang::En, "mouxian-zhao", 300).await;
+    press(&mut c.app, &c.store, "?").await;
+    let text = screen_text(&c.app, 120, 60);
+    for (keys, action) in c.app.keymap.bindings("normal") {
+        assert!(
+            text.contains(action.describe(Lang::En)),
+            "{action:?} missing from help"
+        );
+        assert!(
+            text.contains(&leqi_console::keymap::show_sequence(&keys)),
+            "{keys:?} missing"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_user_keymap_falls_back_to_the_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = dir.path().join("keymap.toml");
+    std::fs::write(&user, "[normal]\nx = \"pass\"\nz = \"teleport\"\n").unwrap();
+    let (km, notice) = leqi_console::tui::load_keymap(None, &user);
+    let notice = notice.unwrap();
+    assert!(
+        notice.contains("keymap.toml:3") && notice.contains('z'),
+        "{notice}"
+    );
+    assert!(
+        km.keys_for("normal", leqi_console::keymap::KeyAction::Pass)
+            .contains(&"a".to_string())
+    );
+    std::fs::write(&user, "[normal]\nx = \"pass\"\na = \"no_op\"\n").unwrap();
+    let (km, notice) = leqi_console::tui::load_keymap(Some("vim"), &user);
+    assert!(notice.is_none());
+    assert_eq!(
+        km.keys_for("normal", leqi_console::keymap::KeyAction::Pass),
+        vec!["x".to_string()]
+    );
+}
+
+#[tokio::test]
+async fn the_province_confirms() {
+    let mut c = console(Lang::Zh, "sheng-zhou", 600).await;
+    assert!(
+        c.app.nodes.iter().all(|n| n.stage == Stage::Confirmation),
+        "a provincial officer sees only 待确认"
+    );
+    let row = c.app.window.selected().unwrap().clone();
+    let before = c.store.application(row.id).await.unwrap();
+    if before.last_decider.as_deref() == Some("sheng-zhou") {
+        return;
+    }
+    press(&mut c.app, &c.store, "a y").await;
+    let after = c.store.application(row.id).await.unwrap();
+    assert_eq!(after.state, State::Confirmed, "{:?}", c.app.status);
+    assert_eq!(
+        after.history.last().unwrap().bureau_id.as_deref(),
+        Some(demo::PROVINCE)
+    );
+}
+
+#[tokio::test]
+async fn the_screen_says_which_database_and_whether_it_is_current() {
+    let c = console(Lang::Zh, "mouxian-zhao", 300).await;
+    let t = screen_text(&c.app, 120, 40);
+    assert!(t.contains("内嵌库") && t.contains("最新 10:00:00"), "{t}");
+    assert!(matches!(c.app.screen, Screen::Queue));
+}

@@ -1,0 +1,277 @@
+//! The real binary in a real pseudo-terminal: what an officer over SSH sees.
+
+mod common;
+use leqi_console::domain::State;
+use leqi_console::store::Store;
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Pty {
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Pty {
+    fn spawn(args: &[&str], home: &std::path::Path) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_leqi-console"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", home);
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
+        cmd.env("XDG_DATA_HOME", home.join("data"));
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env_remove("NO_COLOR");
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let sink = raw.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Pty {
+            raw,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> vt100::Parser {
+        let mut p = vt100::Parser::new(24, 80, 0);
+        p.process(&self.raw.lock().unwrap());
+        p
+    }
+
+    fn wait_for(&self, text: &str) {
+        let start = Instant::now();
+        loop {
+            if self.screen().screen().contents().contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never saw {text:?}; screen:\n{}",
+                self.screen().screen().contents()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                // Let the reader drain the last bytes.
+                std::thread::sleep(Duration::from_millis(200));
+                return s.exit_code();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the console did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The terminal is back as it was: the alternate screen left, the
+    /// cursor shown, after the last time they were changed.
+    fn assert_restored(&self) {
+        let raw = self.raw.lock().unwrap().clone();
+        let s = String::from_utf8_lossy(&raw);
+        let enter = s
+            .rfind("\x1b[?1049h")
+            .expect("entered the alternate screen");
+        let leave = s.rfind("\x1b[?1049l").expect("left the alternate screen");
+        assert!(leave > enter);
+        let hide = s.rfind("\x1b[?25l").unwrap_or(0);
+        let show = s.rfind("\x1b[?25h").expect("cursor shown again");
+        assert!(show > hide);
+        let p = self.screen();
+        assert!(!p.screen().alternate_screen() && !p.screen().hide_cursor());
+    }
+}
+
+fn demo_db(dir: &std::path::Path) -> String {
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+        .args(["--database", &url, "demo", "--scale", "300"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    url
+}
+
+#[test]
+fn an_officer_rejects_with_a_chinese_reason_and_quits() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let mut t = Pty::spawn(
+        &["--database", &url, "--officer", "mouxian-zhao"],
+        dir.path(),
+    );
+    t.wait_for("乐企直连审批台");
+    t.wait_for("待受理");
+    t.send("/某某技术".as_bytes());
+    t.send(b"\r");
+    t.wait_for("9161252LQ1136652JR");
+    t.send(b"r");
+    t.wait_for("申请人将看到此理由");
+    t.send("材料不全，请补充授权委托书".as_bytes());
+    t.send(b"\x13"); // Ctrl-S
+    t.wait_for("不予受理");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let s = Store::open(&url).await.unwrap();
+        let a = s.application(1).await.unwrap();
+        assert_eq!(a.state, State::NotAccepted);
+        let e = a.history.last().unwrap();
+        assert_eq!(
+            (e.action.as_str(), e.officer.as_str()),
+            ("not_accept", "mouxian-zhao")
+        );
+        assert_eq!(e.reason.as_deref(), Some("材料不全，请补充授权委托书"));
+    });
+}
+
+#[test]
+fn a_dropped_session_keeps_the_draft_and_restores_the_terminal() {
+    for signal in ["-TERM", "-HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let url = demo_db(dir.path());
+        let mut t = Pty::spawn(
+            &[
+                "--database",
+                &url,
+                "--officer",
+                "mouxian-zhao",
+                "--lang",
+                "en",
+            ],
+            dir.path(),
+        );
+        t.wait_for("Leqi console");
+        t.wait_for("pending-acceptance");
+        t.send(b"r");
+        t.wait_for("The applicant sees this reason");
+        t.send("未写完的理由".as_bytes());
+        t.wait_for("未写完的理由");
+        let pid = t.child.process_id().unwrap().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args([signal, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        t.wait_exit();
+        t.assert_restored();
+        let drafts: Vec<_> = std::fs::read_dir(dir.path().join("state/leqi-console/drafts"))
+            .unwrap()
+            .collect();
+        assert_eq!(drafts.len(), 1, "{signal}");
+        let text = std::fs::read_to_string(drafts[0].as_ref().unwrap().path()).unwrap();
+        assert_eq!(text, "未写完的理由", "{signal}");
+    }
+}
+
+#[test]
+fn an_unknown_officer_is_told_before_the_screen_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let mut t = Pty::spawn(&["--database", &url, "--officer", "nobody"], dir.path());
+    assert_eq!(t.wait_exit(), 3);
+    let raw = String::from_utf8_lossy(&t.raw.lock().unwrap()).to_string();
+    assert!(!raw.contains("\x1b[?1049h"), "the screen was never taken");
+    assert!(
+        raw.contains("nobody") && raw.contains("leqi-console officers"),
+        "{raw}"
+    );
+}
+
+#[test]
+fn a_small_terminal_is_told_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 20,
+            cols: 60,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_leqi-console"));
+    cmd.args(["--database", &url, "--officer", "mouxian-zhao"]);
+    cmd.env("XDG_STATE_HOME", dir.path().join("state"));
+    cmd.env("TERM", "xterm");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let sink = raw.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let start = Instant::now();
+    loop {
+        let mut p = vt100::Parser::new(20, 60, 0);
+        p.process(&raw.lock().unwrap());
+        if p.screen().contents().contains("终端太小") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            p.screen().contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
