@@ -1,1 +1,231 @@
-fn main() {}
+//! Batch work against the bare statements it is built from, on both
+//! backends, in one run: medians of RUNS runs and their ratios.
+//!
+//!     cargo bench --bench store            (PostgreSQL via LEQI_TEST_POSTGRES_URL)
+//!
+//! Each run gets fresh rows; the clock runs around the work only.
+
+use leqi_console::demo;
+use leqi_console::domain::*;
+use leqi_console::store::*;
+use std::time::Instant;
+
+const N: usize = 10_000;
+const RUNS: usize = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+async fn open(kind: &str, keep: &mut Vec<tempfile::TempDir>) -> Option<Store> {
+    let url = match kind {
+        "sqlite" => {
+            let d = tempfile::tempdir().unwrap();
+            let u = format!("sqlite://{}", d.path().join("bench.db").display());
+            keep.push(d);
+            u
+        }
+        _ => {
+            use sqlx::Connection;
+            let admin = std::env::var("LEQI_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|s| !s.is_empty())?;
+            let name = format!("leqi_bench_{}", std::process::id());
+            let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut c)
+            .await
+            .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut c)
+                .await
+                .unwrap();
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        }
+    };
+    let s = Store::open(&url).await.unwrap();
+    // A realistic database around the work: one province of demo data.
+    demo::generate(&s, 3000, 1, |_| {}).await.unwrap();
+    Some(s)
+}
+
+async fn unbind(s: &Store) -> f64 {
+    let (_, ids) = demo::synthetic_bindings(s, N).await.unwrap();
+    let o = s.officer("mouxian-zhao").await.unwrap();
+    let items: Vec<DecideItem> = ids
+        .iter()
+        .map(|&id| DecideItem {
+            id,
+            version: Some(1),
+        })
+        .collect();
+    let t = Instant::now();
+    let b = s
+        .create_batch(
+            &o,
+            BatchOp::Unbind,
+            Some("直连单位申请退出，解除全部使用单位"),
+            &items,
+        )
+        .await
+        .unwrap();
+    let info = s.run_batch(&o, &b, BATCH_CHUNK, |_, _| true).await.unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(info.done, N as i64, "every binding ended");
+    ms
+}
+
+async fn confirm(s: &Store) -> f64 {
+    let ids = demo::synthetic_items(s, Kind::Access, State::PendingConfirmation, N)
+        .await
+        .unwrap();
+    let o = s.officer("sheng-zhou").await.unwrap();
+    let items: Vec<DecideItem> = ids
+        .iter()
+        .map(|&id| DecideItem {
+            id,
+            version: Some(1),
+        })
+        .collect();
+    let t = Instant::now();
+    let b = s
+        .create_batch(&o, BatchOp::Decide(Decision::Pass), None, &items)
+        .await
+        .unwrap();
+    let info = s.run_batch(&o, &b, BATCH_CHUNK, |_, _| true).await.unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    assert_eq!(info.done, N as i64, "every application confirmed");
+    ms
+}
+
+/// N versioned updates and N audit inserts in one transaction, one
+/// statement (one round trip) each.
+async fn bare_per_statement(s: &Store) -> f64 {
+    let ids = demo::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
+        .await
+        .unwrap();
+    let now = now();
+    macro_rules! body {
+        ($tx:ident) => {
+            for id in &ids {
+                let r = sqlx::query("UPDATE applications SET state = 'pending_confirmation', version = version + 1, updated_at = $3 WHERE id = $1 AND version = $2")
+                    .bind(id)
+                    .bind(1i64)
+                    .bind(now)
+                    .execute(&mut *$tx)
+                    .await
+                    .unwrap();
+                assert_eq!(r.rows_affected(), 1);
+                sqlx::query("INSERT INTO audit_events (application_id, action, from_state, to_state, officer, at) VALUES ($1, 'accept', 'pending_acceptance', 'pending_confirmation', 'bench', $2)")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *$tx)
+                    .await
+                    .unwrap();
+            }
+        };
+    }
+    let t = Instant::now();
+    match &s.backend {
+        Backend::Sqlite(p) => {
+            let mut tx = p.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            body!(tx);
+            tx.commit().await.unwrap();
+        }
+        Backend::Postgres(p) => {
+            let mut tx = p.begin().await.unwrap();
+            body!(tx);
+            tx.commit().await.unwrap();
+        }
+    }
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// The same work set-wise on PostgreSQL: arrays and unnest.
+async fn bare_setwise(s: &Store) -> Option<f64> {
+    let Backend::Postgres(p) = &s.backend else {
+        return None;
+    };
+    let ids = demo::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
+        .await
+        .unwrap();
+    let vers = vec![1i64; ids.len()];
+    let now = now();
+    let t = Instant::now();
+    let mut tx = p.begin().await.unwrap();
+    let done: Vec<i64> = sqlx::query_scalar(
+        "UPDATE applications a SET state = 'pending_confirmation', version = a.version + 1, updated_at = $3
+         FROM unnest($1::bigint[], $2::bigint[]) AS u(id, ver) WHERE a.id = u.id AND a.version = u.ver RETURNING a.id",
+    )
+    .bind(&ids)
+    .bind(&vers)
+    .bind(now)
+    .fetch_all(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(done.len(), N);
+    sqlx::query(
+        "INSERT INTO audit_events (application_id, action, from_state, to_state, officer, at)
+         SELECT id, 'accept', 'pending_acceptance', 'pending_confirmation', 'bench', $2 FROM unnest($1::bigint[]) AS u(id)",
+    )
+    .bind(&done)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    Some(t.elapsed().as_secs_f64() * 1e3)
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo test` runs bench targets only when asked; then do nothing.
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return;
+    }
+    let mut keep = Vec::new();
+    println!("{N} items per operation, median of {RUNS} runs (ms)\n");
+    println!(
+        "{:<10} {:>12} {:>12} {:>14} {:>12} {:>10} {:>10}",
+        "backend", "unbind", "confirm", "bare/stmt", "bare/set", "unbind÷", "confirm÷"
+    );
+    for kind in ["sqlite", "postgres"] {
+        let Some(s) = open(kind, &mut keep).await else {
+            println!("{kind:<10} skipped: set LEQI_TEST_POSTGRES_URL");
+            continue;
+        };
+        let (mut u, mut c, mut b, mut w) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..RUNS {
+            u.push(unbind(&s).await);
+            c.push(confirm(&s).await);
+            b.push(bare_per_statement(&s).await);
+            if let Some(x) = bare_setwise(&s).await {
+                w.push(x);
+            }
+        }
+        let (u, c, b) = (median(u), median(c), median(b));
+        // The ratio is against the cheapest bare form this backend has.
+        let base = if w.is_empty() { b } else { median(w.clone()) };
+        let set = if w.is_empty() {
+            "—".to_string()
+        } else {
+            format!("{:.1}", median(w))
+        };
+        println!(
+            "{kind:<10} {u:>12.1} {c:>12.1} {b:>14.1} {set:>12} {:>10.2} {:>10.2}",
+            u / base,
+            c / base
+        );
+        s.close().await;
+    }
+    println!(
+        "\nunbind: batch record + {N} bindings ended + authorisations ended + {N} audit events, chunks of {BATCH_CHUNK}"
+    );
+    println!(
+        "confirm: batch record + {N} applications 待确认 → 确认通过 + units made direct-connect + {N} audit events"
+    );
+    println!("ratios: against bare/set on PostgreSQL, bare/stmt on SQLite");
+}

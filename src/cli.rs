@@ -785,9 +785,19 @@ fn collect_items(
     Ok(items)
 }
 
+/// Items per transaction; `LEQI_BATCH_CHUNK` overrides it (smaller chunks
+/// show progress more often and are how the crash test lands mid-batch).
+fn batch_chunk() -> usize {
+    std::env::var("LEQI_BATCH_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(crate::store::BATCH_CHUNK)
+}
+
 async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool) -> CliResult<i32> {
     let info = store
-        .run_batch(officer, batch, 1000, |done, total| {
+        .run_batch(officer, batch, batch_chunk(), |done, total| {
             if !json && total > 1000 {
                 eprintln!("… {done}/{total}");
             }

@@ -253,6 +253,28 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
     };
     let first = app.start();
     spawn(&mut app, first);
+    // Other officers' changes: a notice (or a reconnect) becomes a refresh.
+    match store.watch().await {
+        Ok(mut watch) => {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                loop {
+                    match watch.changed().await {
+                        Ok(()) => {
+                            if tx.send(Msg::Changed).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!("change watch stopped: {e}");
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        Err(e) => tracing::warn!("cannot watch for changes: {e}"),
+    }
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(150));
@@ -269,6 +291,8 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
             }
         })?;
     let mut first_full = false;
+    // Bytes and frames from a key press until the console is idle again.
+    let mut key_cost: Option<(u64, u32)> = None;
     let mut frames = 0u64;
     let mut code = 0;
     loop {
@@ -279,6 +303,17 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
         frames += 1;
         let bytes = written.load(Ordering::Relaxed) - before;
         tracing::debug!(frame = frames, bytes, "drawn");
+        if let Some((start, n)) = key_cost.as_mut() {
+            *n += 1;
+            if app.busy == 0 {
+                tracing::debug!(
+                    bytes = written.load(Ordering::Relaxed) - *start,
+                    frames = *n,
+                    "key settled"
+                );
+                key_cost = None;
+            }
+        }
         if !first_full && app.busy == 0 && app.detail.is_some() {
             first_full = true;
             tracing::info!(
@@ -289,6 +324,7 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
+                    key_cost = Some((written.load(Ordering::Relaxed), 0));
                     let fx = app.on_key(k);
                     spawn(&mut app, fx);
                 }

@@ -491,3 +491,46 @@ async fn the_screen_says_which_database_and_whether_it_is_current() {
     assert!(t.contains("内嵌库") && t.contains("最新 10:00:00"), "{t}");
     assert!(matches!(c.app.screen, Screen::Queue));
 }
+
+#[tokio::test]
+async fn another_officers_change_refreshes_the_view_in_place() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.store, "j j j ] ] ]").await;
+    let reading = c.app.window.selected().unwrap().id;
+    let (tab, cursor) = (c.app.tab, c.app.window.cursor);
+    let total = c.app.window.total.unwrap();
+    // qian accepts the first item of zhao's queue.
+    let gone = c.app.window.rows[0].id;
+    let qian = c.store.officer("mouxian-qian").await.unwrap();
+    c.store
+        .decide(&qian, gone, Decision::Pass, None, None)
+        .await
+        .unwrap();
+    let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
+    settle(&mut c.app, &c.store, fx).await;
+    assert!(
+        c.app.window.rows.iter().all(|r| r.id != gone),
+        "the decided item left the view"
+    );
+    assert_eq!(c.app.window.total, Some(total - 1));
+    assert_eq!(
+        c.app.window.selected().unwrap().id,
+        c.app.window.rows[cursor as usize].id
+    );
+    assert_eq!(
+        c.app.tab, tab,
+        "the officer stays on the tab they were reading"
+    );
+    assert!(!c.app.stale, "current again once reloaded");
+    let _ = reading;
+    // With a dialog open, nothing moves under the officer's hands.
+    press(&mut c.app, &c.store, "r").await;
+    let before: Vec<i64> = c.app.window.rows.iter().map(|r| r.id).collect();
+    let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
+    assert!(fx.is_empty());
+    assert!(c.app.stale);
+    assert_eq!(
+        before,
+        c.app.window.rows.iter().map(|r| r.id).collect::<Vec<_>>()
+    );
+}

@@ -622,3 +622,31 @@ async fn applicant_text_with_escapes_is_stored_as_is_but_drawn_inert() {
         assert!(!text::inert(&name).chars().any(text::is_unsafe));
     }
 }
+
+#[tokio::test]
+async fn a_console_hears_of_other_officers_changes() {
+    for db in databases().await {
+        let s = demo_store(&db, 300).await;
+        let mut watch = s.watch().await.unwrap();
+        let other = Store::open(&db.url).await.unwrap();
+        let zhao = officer(&other, "mouxian-zhao").await;
+        let id = first(&other, Stage::Acceptance, Kind::Invitation, SEED_COUNTY)
+            .await
+            .id;
+        let waiting = tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            watch.changed().await.unwrap();
+            t.elapsed()
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        other
+            .decide(&zhao, id, Decision::Pass, None, None)
+            .await
+            .unwrap();
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+            .await
+            .expect("told of the change")
+            .unwrap();
+        assert!(waited.as_secs() < 10, "{}", db.label);
+    }
+}

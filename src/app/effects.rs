@@ -129,6 +129,9 @@ pub enum Msg {
     },
     Batches(Result<Vec<BatchInfo>, Failure>),
     Exported(Result<String, Failure>),
+    /// Another officer changed the database (or the watch reconnected and
+    /// may have missed a notice): what is shown may be stale.
+    Changed,
 }
 
 /// Runs one effect against the store. `progress` receives batch progress;
@@ -235,7 +238,7 @@ pub async fn execute(
         ),
         Effect::RunBatch { id } => {
             let result = store
-                .run_batch(officer, &id, 500, |done, total| {
+                .run_batch(officer, &id, crate::store::BATCH_CHUNK, |done, total| {
                     progress(Msg::BatchProgress {
                         id: id.clone(),
                         done,

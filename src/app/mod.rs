@@ -97,6 +97,8 @@ pub struct Window {
     /// The first row in view; kept by drawing so that the view scrolls
     /// only when the cursor leaves it.
     pub view_top: std::cell::Cell<i64>,
+    /// Rows in view at the last draw: a page for PageUp and PageDown.
+    pub view_height: std::cell::Cell<i64>,
 }
 
 impl Window {
@@ -241,7 +243,7 @@ pub struct App {
     pub filter_editing: bool,
     pub detail: Option<Box<Application>>,
     pub checks: Vec<Check>,
-    detail_gen: u64,
+    detail_seq: u64,
     pub tab: Tab,
     pub detail_scroll: u16,
     pub material: usize,
@@ -260,7 +262,7 @@ pub struct App {
     pub screen: Screen,
     /// Read by the batch runner between chunks.
     pub cancel: Arc<AtomicBool>,
-    count_gen: u64,
+    count_seq: u64,
     /// The previous screen while bindings or results are shown.
     saved_bindings: Option<BindingsView>,
 }
@@ -350,7 +352,7 @@ impl App {
             filter_editing: false,
             detail: None,
             checks: vec![],
-            detail_gen: 0,
+            detail_seq: 0,
             tab: Tab::Overview,
             detail_scroll: 0,
             material: 0,
@@ -367,7 +369,7 @@ impl App {
             selection: Selection::default(),
             screen: Screen::Queue,
             cancel: Arc::new(AtomicBool::new(false)),
-            count_gen: 0,
+            count_seq: 0,
             saved_bindings: None,
         }
     }
@@ -421,7 +423,7 @@ impl App {
     /// A new window from the start of the queue, with its count.
     fn reload(&mut self, cursor: i64) -> Vec<Effect> {
         self.window.seq += 1;
-        self.count_gen += 1;
+        self.count_seq += 1;
         self.window.loading = true;
         self.window.cursor = cursor;
         let Some(q) = self.query(None, Direction::Forward) else {
@@ -435,7 +437,7 @@ impl App {
         }];
         if let Some(n) = n {
             fx.push(Effect::LoadCount {
-                seq: self.count_gen,
+                seq: self.count_seq,
                 stage: n.stage,
                 kinds: n.kinds,
                 filter: self.filter.clone(),
@@ -546,11 +548,14 @@ impl App {
             return vec![];
         }
         let id = row.id;
-        self.detail_gen += 1;
-        self.material = 0;
-        self.detail_scroll = 0;
+        self.detail_seq += 1;
+        // A different item starts at its top; the same one keeps its place.
+        if self.detail.as_ref().is_none_or(|d| d.id != id) {
+            self.material = 0;
+            self.detail_scroll = 0;
+        }
         vec![Effect::LoadDetail {
-            seq: self.detail_gen,
+            seq: self.detail_seq,
             id,
         }]
     }
@@ -594,7 +599,55 @@ impl App {
     }
 
     fn page_rows(&self) -> i64 {
-        10
+        // Before the first draw there is no view: ten rows.
+        match self.window.view_height.get() {
+            h if h > 0 => h,
+            _ => 10,
+        }
+    }
+
+    /// Reloads the window where it is: from its first row on, keeping the
+    /// cursor's position. After others' changes, a batch, or a conflict.
+    fn refresh(&mut self) -> Vec<Effect> {
+        let first = self
+            .window
+            .rows
+            .first()
+            .map(|r| r.cursor(self.sort).inclusive(self.sort));
+        let Some(key) = first else {
+            return self.reload(0);
+        };
+        self.window.seq += 1;
+        self.count_seq += 1;
+        self.window.loading = true;
+        let seq = self.window.seq;
+        let offset = self.window.offset;
+        let mut fx = vec![self.counts_effect()];
+        if let Some(mut q) = self.query(Some(key), Direction::Forward) {
+            q.limit = (self.window.rows.len() as i64).clamp(PAGE, WINDOW_MAX as i64);
+            fx.push(Effect::LoadPage {
+                seq,
+                mode: PageMode::Replace(offset),
+                query: q,
+            });
+        }
+        if let Some(n) = self.node().cloned() {
+            fx.push(Effect::LoadCount {
+                seq: self.count_seq,
+                stage: n.stage,
+                kinds: n.kinds,
+                filter: self.filter.clone(),
+            });
+        }
+        // The item in view is read again where the officer is reading it.
+        if let Some(id) = self.detail.as_ref().map(|d| d.id) {
+            self.detail_seq += 1;
+            fx.push(Effect::LoadDetail {
+                seq: self.detail_seq,
+                id,
+            });
+        }
+        fx
     }
 
     /// Carries out an action of the current mode.
@@ -1281,11 +1334,7 @@ impl App {
     fn leave_side_screen(&mut self) -> Vec<Effect> {
         self.screen = Screen::Queue;
         self.filter_editing = false;
-        let mut fx = vec![self.counts_effect()];
-        let keep = self.window.cursor;
-        fx.extend(self.reload(keep.min(PAGE - 1)));
-        self.detail = None;
-        fx
+        self.refresh()
     }
 
     fn act_bindings(&mut self, a: KeyAction) -> Vec<Effect> {
@@ -1444,7 +1493,7 @@ impl App {
 
     /// A message from an effect.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        if !matches!(msg, Msg::BatchProgress { .. }) {
+        if !matches!(msg, Msg::BatchProgress { .. } | Msg::Changed) {
             self.busy = self.busy.saturating_sub(1);
         }
         match msg {
@@ -1456,7 +1505,7 @@ impl App {
                 self.stale = false;
                 vec![]
             }
-            Msg::Count { seq, result: Ok(n) } if seq == self.count_gen => {
+            Msg::Count { seq, result: Ok(n) } if seq == self.count_seq => {
                 self.window.total = Some(n);
                 vec![]
             }
@@ -1468,7 +1517,7 @@ impl App {
             Msg::Detail {
                 seq,
                 result: Ok(app),
-            } if seq == self.detail_gen => {
+            } if seq == self.detail_seq => {
                 self.checks = app.checks(&self.thresholds);
                 self.material = self.material.min(app.materials.len().saturating_sub(1));
                 self.detail = Some(app);
@@ -1545,6 +1594,19 @@ impl App {
                     vec![]
                 }
             },
+            Msg::Changed => {
+                self.stale = true;
+                // Not under the officer's hands: a dialog or a running batch
+                // waits; the header says the view may be stale meanwhile.
+                if self.modal.is_some()
+                    || self.filter_editing
+                    || !matches!(self.screen, Screen::Queue)
+                    || self.window.loading
+                {
+                    return vec![];
+                }
+                self.refresh()
+            }
             Msg::Exported(Ok(path)) => {
                 self.status = Some(format!("CSV → {path}"));
                 vec![]

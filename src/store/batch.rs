@@ -36,6 +36,10 @@ impl BatchItem {
     }
 }
 
+/// Items per transaction when a batch runs: progress and cancellation
+/// happen between chunks.
+pub const BATCH_CHUNK: usize = 1000;
+
 /// A batches row with its outcome counts.
 type BatchRow = (
     String,

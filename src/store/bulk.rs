@@ -171,8 +171,18 @@ impl Store {
         Ok(())
     }
 
-    /// After explicit ids, PostgreSQL's sequences must move past them.
+    /// After explicit ids, PostgreSQL's sequences must move past them;
+    /// then fresh statistics for the planner.
     pub async fn finish_bulk(&self) -> Result<()> {
+        self.move_sequences().await?;
+        on_pool!(self, |p| sqlx::query("ANALYZE")
+            .execute(p)
+            .await
+            .map(|_| ())?);
+        Ok(())
+    }
+
+    pub async fn move_sequences(&self) -> Result<()> {
         match &self.backend {
             Backend::Postgres(p) => {
                 for t in [
@@ -189,11 +199,8 @@ impl Store {
                     );
                     sqlx::query(sqlx::AssertSqlSafe(sql)).execute(p).await?;
                 }
-                sqlx::query("ANALYZE").execute(p).await?;
             }
-            Backend::Sqlite(p) => {
-                sqlx::query("ANALYZE").execute(p).await?;
-            }
+            Backend::Sqlite(_) => {}
         }
         Ok(())
     }

@@ -61,6 +61,18 @@ impl Cursor {
             Cursor::Int(n, id) => format!("i{n}|{id}"),
         }
     }
+    /// A cursor just before this one in `sort`'s order, so that reading
+    /// from it includes this row: ids are integers, so (key, id - 1) is
+    /// passed by exactly the rows from (key, id) on.
+    pub fn inclusive(&self, sort: Sort) -> Cursor {
+        let step = if sort == Sort::Failed { 1 } else { -1 };
+        match self {
+            Cursor::Time(t, id) => Cursor::Time(*t, id + step),
+            Cursor::Text(s, id) => Cursor::Text(s.clone(), id + step),
+            Cursor::Int(n, id) => Cursor::Int(*n, id + step),
+        }
+    }
+
     pub fn decode(s: &str) -> Option<Cursor> {
         let (key, id) = s.rsplit_once('|')?;
         let id: i64 = id.parse().ok()?;

@@ -122,6 +122,7 @@ fn rows(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         top = w.cursor - height + 1;
     }
     w.view_top.set(top);
+    w.view_height.set(height.max(1));
     let now = app.now();
     let start = (top - w.offset).max(0) as usize;
     let end = (start + height.max(0) as usize).min(w.rows.len());

@@ -117,48 +117,7 @@ pub async fn exec(s: &Store, sql: &str) {
     }
 }
 
-/// `n` fresh applications of `kind` pending acceptance in the seed county,
-/// for races and benchmarks. Returns their ids.
+/// `n` fresh applications of `kind` in `state` in the seed county.
 pub async fn pending_items(s: &Store, kind: Kind, state: State, n: usize) -> Vec<i64> {
-    let (units0, apps0, _) = s.max_ids().await.unwrap();
-    let unit = units0 + 1;
-    let mut c = Chunk::default();
-    c.units.push(NewUnit {
-        id: unit,
-        bureau_id: demo::SEED_COUNTY.into(),
-        address: "某某县".into(),
-        facts: UnitFacts {
-            uscc: demo::make_uscc(0, 9_000_000 + units0 as u64),
-            name: "竞争测试有限公司".into(),
-            ..Default::default()
-        },
-    });
-    let acting = match state {
-        State::PendingConfirmation if kind != Kind::Invitation => demo::PROVINCE,
-        _ => demo::SEED_COUNTY,
-    };
-    let now = now();
-    for i in 0..n as i64 {
-        c.applications.push(NewApplication {
-            id: apps0 + 1 + i,
-            kind,
-            state,
-            unit_id: unit,
-            uscc: "X".into(),
-            name: format!("竞争测试{i}"),
-            county_id: demo::SEED_COUNTY.into(),
-            province_id: demo::PROVINCE.into(),
-            acting_bureau: Some(acting.into()),
-            direct_unit_id: None,
-            form: "{}".into(),
-            failed_checks: 0,
-            passed_checks: 0,
-            submitted_at: now,
-            updated_at: now,
-            last_officer: None,
-            last_decider: None,
-        });
-    }
-    s.insert_chunk(&c).await.unwrap();
-    (apps0 + 1..=apps0 + n as i64).collect()
+    demo::synthetic_items(s, kind, state, n).await.unwrap()
 }

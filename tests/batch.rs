@@ -1,0 +1,521 @@
+//! Batch work: many items decided or unbound at once, each on its own
+//! terms, with a stored record that survives a crash.
+
+mod common;
+use common::*;
+use leqi_console::app::drafts::Drafts;
+use leqi_console::app::headless::{press, settle, type_text};
+use leqi_console::app::{App, Modal, Screen};
+use leqi_console::demo::{self, SEED_COUNTY};
+use leqi_console::domain::*;
+use leqi_console::i18n::Lang;
+use leqi_console::keymap::Keymap;
+use leqi_console::store::*;
+use std::process::Command;
+
+fn bin(db: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+        .arg("--database")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+async fn app(store: &Store, login: &str, drafts: &std::path::Path) -> App {
+    let o = store.officer(login).await.unwrap();
+    let mut a = App::new(
+        o,
+        Lang::Zh,
+        true,
+        Keymap::builtin("default").unwrap(),
+        store.workflow.clone(),
+        store.thresholds.clone(),
+        7,
+        Drafts::new(Some(drafts.into()), "t"),
+    );
+    let fx = a.start();
+    settle(&mut a, store, fx).await;
+    a
+}
+
+#[test]
+fn the_command_line_decides_many_and_reports_each() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut dbs = vec![fresh_sqlite()];
+    dbs.extend(rt.block_on(fresh_pg()));
+    for db in &dbs {
+        let u = db.url.as_str();
+        assert!(bin(u, &["demo", "--scale", "300"]).status.success());
+        let (ids, other) = rt.block_on(async {
+            let s = Store::open(u).await.unwrap();
+            let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 8).await;
+            // One item of another county: forbidden for this officer.
+            let other = pairs(&s, "SELECT id, county_id FROM applications WHERE state = 'pending_acceptance' AND county_id <> '13301010000' LIMIT 1").await[0].0;
+            (ids, other)
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ids.txt");
+        std::fs::write(
+            &file,
+            format!("# ids\n{}\n{}\n\n{other}\n999999\n", ids[3], ids[4]),
+        )
+        .unwrap();
+        let mut args = vec![
+            "--officer",
+            "mouxian-zhao",
+            "decide",
+            "pass",
+            "--json",
+            "--from-file",
+            file.to_str().unwrap(),
+        ];
+        let first: Vec<String> = ids[..3].iter().map(|i| i.to_string()).collect();
+        args.extend(first.iter().map(|s| s.as_str()));
+        let out = bin(u, &args);
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "{}: not every item succeeded; the first failure is forbidden",
+            db.label
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), 7);
+        assert_eq!(items.iter().filter(|i| i["outcome"] == "done").count(), 5);
+        assert!(
+            items
+                .iter()
+                .any(|i| i["item_id"] == other && i["outcome"] == "forbidden")
+        );
+        assert!(
+            items
+                .iter()
+                .any(|i| i["item_id"] == 999999 && i["outcome"] == "not_found")
+        );
+        let batch = v["batch"]["id"].as_str().unwrap().to_string();
+        rt.block_on(async {
+            let s = Store::open(u).await.unwrap();
+            let n = scalar(
+                &s,
+                &format!("SELECT count(*) FROM audit_events WHERE batch_id = '{batch}'"),
+            )
+            .await;
+            assert_eq!(n, 5, "{}: the batch's audit events share its id", db.label);
+        });
+        // The table form, and a CSV a spreadsheet opens.
+        let csv = dir.path().join("r.csv");
+        assert!(
+            bin(
+                u,
+                &[
+                    "--officer",
+                    "mouxian-zhao",
+                    "batch",
+                    "export",
+                    &batch,
+                    csv.to_str().unwrap()
+                ]
+            )
+            .status
+            .success()
+        );
+        let bytes = std::fs::read(&csv).unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert!(
+            text.starts_with("序号,编号,结果,说明\r\n")
+                && text.contains("失败")
+                && text.contains("成功"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 8);
+        // All succeed: exit 0.
+        let ok = bin(
+            u,
+            &[
+                "--officer",
+                "mouxian-qian",
+                "decide",
+                "pass",
+                &ids[5].to_string(),
+                &ids[6].to_string(),
+            ],
+        );
+        assert!(String::from_utf8_lossy(&ok.stdout).contains("成功"));
+        assert_eq!(
+            ok.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_console_decides_a_selection_in_one_batch() {
+    for db in databases().await {
+        let s = demo_store(&db, 300).await;
+        let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 250).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = app(&s, "mouxian-zhao", dir.path()).await;
+        press(&mut a, &s, "/").await;
+        type_text(&mut a, &s, "批量测试").await;
+        press(&mut a, &s, "enter *").await;
+        assert_eq!(
+            a.selection.items.len(),
+            250,
+            "{}: every item matching the filter, not only those on screen",
+            db.label
+        );
+        let shown = render_text(&a);
+        assert!(shown.contains("已选 250"), "the count is visible");
+        // Someone else takes one first: it is skipped with its reason.
+        let qian = s.officer("mouxian-qian").await.unwrap();
+        s.decide(&qian, ids[7], Decision::Pass, None, None)
+            .await
+            .unwrap();
+        press(&mut a, &s, "a").await;
+        let Some(Modal::Confirm { title, lines, .. }) = &a.modal else {
+            panic!("a confirmation first")
+        };
+        assert!(title.contains("250"), "{title}");
+        assert!(lines[0].contains("延续 250"), "{lines:?}");
+        press(&mut a, &s, "y").await;
+        let Screen::Results(r) = &a.screen else {
+            panic!("the results")
+        };
+        let info = r.info.clone().unwrap();
+        assert_eq!(
+            (info.done, info.failed, info.pending),
+            (249, 1, 0),
+            "{}",
+            db.label
+        );
+        let batch = info.id.clone();
+        assert_eq!(
+            scalar(
+                &s,
+                &format!("SELECT count(*) FROM audit_events WHERE batch_id = '{batch}'")
+            )
+            .await,
+            249
+        );
+        press(&mut a, &s, "f").await;
+        let Screen::Results(r) = &a.screen else {
+            panic!()
+        };
+        let failures = r.visible();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(failures[0].item_id, ids[7]);
+        assert!(
+            failures[0]
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("mouxian-qian")
+        );
+        press(&mut a, &s, "e").await;
+        let path = a.status.clone().unwrap();
+        let path = path.trim_start_matches("CSV → ");
+        assert!(
+            std::fs::read(path)
+                .unwrap()
+                .starts_with(&[0xEF, 0xBB, 0xBF])
+        );
+        press(&mut a, &s, "esc").await;
+        assert!(matches!(a.screen, Screen::Queue));
+        assert!(a.selection.items.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_batch_rejection_takes_one_reason() {
+    let db = fresh_sqlite();
+    let s = demo_store(&db, 300).await;
+    let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 30).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(&s, "mouxian-zhao", dir.path()).await;
+    press(&mut a, &s, "/").await;
+    type_text(&mut a, &s, "批量测试").await;
+    press(&mut a, &s, "enter space space space").await;
+    assert_eq!(a.selection.items.len(), 3);
+    // The range runs from the anchor (the last toggled) to the cursor.
+    press(&mut a, &s, "v").await;
+    assert_eq!(a.selection.items.len(), 4);
+    press(&mut a, &s, "G v").await;
+    assert_eq!(
+        a.selection.items.len(),
+        30,
+        "a range from the anchor to the end"
+    );
+    press(&mut a, &s, "r ctrl-s").await;
+    assert!(
+        matches!(&a.modal, Some(Modal::Reason(d)) if d.error.is_some()),
+        "no reason, no batch"
+    );
+    type_text(&mut a, &s, "逾期未补正材料").await;
+    press(&mut a, &s, "ctrl-s").await;
+    assert!(matches!(a.modal, Some(Modal::Confirm { .. })));
+    press(&mut a, &s, "y").await;
+    for id in ids {
+        let app = s.application(id).await.unwrap();
+        assert_eq!(app.state, State::NotAccepted);
+        assert_eq!(
+            app.history.last().unwrap().reason.as_deref(),
+            Some("逾期未补正材料")
+        );
+    }
+}
+
+fn render_text(a: &App) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| {
+        leqi_console::ui::draw(
+            f,
+            a,
+            &leqi_console::ui::Theme::new(leqi_console::ui::theme::ThemeName::None),
+        )
+    })
+    .unwrap();
+    t.backend().to_string()
+}
+
+/// An exit from the keyboard: refused while user units are bound, every
+/// binding ended from the bindings view, then 受理 → 复核 → 确认 and its
+/// cascade.
+#[tokio::test]
+async fn an_exit_from_the_keyboard() {
+    for db in databases().await {
+        let s = demo_store(&db, 1200).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = app(&s, "mouxian-zhao", dir.path()).await;
+        let exit_node = a
+            .nodes
+            .iter()
+            .position(|n| n.stage == Stage::Acceptance && n.kind == Some(Kind::Exit))
+            .unwrap();
+        press(&mut a, &s, "backtab").await;
+        for _ in 0..exit_node {
+            press(&mut a, &s, "j").await;
+        }
+        press(&mut a, &s, "tab").await;
+        // The exit queue shows its precondition.
+        assert!(render_text(&a).contains("未解绑"));
+        while a.window.selected().is_some_and(|r| r.bound_user_units == 0) {
+            let c = a.window.cursor;
+            press(&mut a, &s, "j").await;
+            assert_ne!(
+                c, a.window.cursor,
+                "{}: an exit with bound user units",
+                db.label
+            );
+        }
+        let exit = a.window.selected().unwrap().clone();
+        press(&mut a, &s, "a").await;
+        let Some(Modal::Message { lines, .. }) = &a.modal else {
+            panic!("told before trying")
+        };
+        assert!(lines[0].contains(&exit.bound_user_units.to_string()));
+        press(&mut a, &s, "esc b").await;
+        let Screen::Bindings(b) = &a.screen else {
+            panic!("the bindings view")
+        };
+        assert_eq!(b.rows.len() as i64, exit.bound_user_units);
+        press(&mut a, &s, "D").await;
+        type_text(&mut a, &s, "直连单位申请退出").await;
+        press(&mut a, &s, "ctrl-s").await;
+        let Some(Modal::Confirm { lines, .. }) = &a.modal else {
+            panic!()
+        };
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("解除 {}", exit.bound_user_units))),
+            "{lines:?}"
+        );
+        press(&mut a, &s, "y").await;
+        let Screen::Results(r) = &a.screen else {
+            panic!()
+        };
+        assert_eq!(r.info.as_ref().unwrap().done, exit.bound_user_units);
+        press(&mut a, &s, "esc").await;
+        let Screen::Bindings(b) = &a.screen else {
+            panic!("back to the bindings")
+        };
+        assert!(b.rows.is_empty(), "{}: none left", db.label);
+        press(&mut a, &s, "esc").await;
+        assert_eq!(s.bound_count(exit.unit_id).await.unwrap(), 0);
+        // Now 受理, by this officer.
+        while a.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut a, &s, "j").await;
+        }
+        press(&mut a, &s, "a y").await;
+        assert_eq!(
+            s.application(exit.id).await.unwrap().state,
+            State::PendingReview,
+            "{:?}",
+            a.modal.is_some()
+        );
+        // 复核 by the other officer, 确认 by the province, each in their console.
+        let mut b = app(&s, "mouxian-qian", dir.path()).await;
+        let review = b
+            .nodes
+            .iter()
+            .position(|n| n.stage == Stage::Review && n.kind == Some(Kind::Exit))
+            .unwrap();
+        press(&mut b, &s, "backtab").await;
+        for _ in 0..review {
+            press(&mut b, &s, "j").await;
+        }
+        press(&mut b, &s, "tab").await;
+        while b.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut b, &s, "j").await;
+        }
+        press(&mut b, &s, "a y").await;
+        assert_eq!(
+            s.application(exit.id).await.unwrap().state,
+            State::PendingConfirmation
+        );
+        let mut p = app(&s, "sheng-zhou", dir.path()).await;
+        let conf = p
+            .nodes
+            .iter()
+            .position(|n| n.kind == Some(Kind::Exit))
+            .unwrap();
+        press(&mut p, &s, "backtab").await;
+        for _ in 0..conf {
+            press(&mut p, &s, "j").await;
+        }
+        press(&mut p, &s, "tab").await;
+        while p.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut p, &s, "j").await;
+        }
+        press(&mut p, &s, "a").await;
+        let Some(Modal::Confirm { lines, .. }) = &p.modal else {
+            panic!()
+        };
+        let said = lines.join("\n");
+        assert!(
+            said.contains("取消已订阅能力")
+                && said.contains("置为不成功")
+                && said.contains("不再是直连单位"),
+            "{said}"
+        );
+        press(&mut p, &s, "y").await;
+        assert_eq!(
+            s.application(exit.id).await.unwrap().state,
+            State::Confirmed
+        );
+        let u = s.unit(exit.unit_id).await.unwrap();
+        assert!(!u.facts.direct_connect, "{}", db.label);
+        assert_eq!(
+            scalar(
+                &s,
+                &format!(
+                    "SELECT count(*) FROM authorisations WHERE direct_unit_id = {} AND active",
+                    exit.unit_id
+                )
+            )
+            .await,
+            0
+        );
+    }
+}
+
+/// kill -9 in the middle of a batch: every item is done (state change,
+/// audit event, result) or untouched; the rest runs on resume.
+#[test]
+fn a_killed_batch_is_whole_items_and_resumes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut dbs = vec![fresh_sqlite()];
+    dbs.extend(rt.block_on(fresh_pg()));
+    for db in &dbs {
+        let u = db.url.as_str();
+        let (ids, store) = rt.block_on(async {
+            let s = demo_store(db, 300).await;
+            (
+                pending_items(&s, Kind::Extension, State::PendingAcceptance, 3000).await,
+                s,
+            )
+        });
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            ids.iter().map(|i| format!("{i}:1\n")).collect::<String>(),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+            .args([
+                "--database",
+                u,
+                "--officer",
+                "mouxian-zhao",
+                "decide",
+                "pass",
+                "--from-file",
+                file.path().to_str().unwrap(),
+            ])
+            .env("LEQI_BATCH_CHUNK", "20")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until the batch is under way, then kill it without warning.
+        let start = std::time::Instant::now();
+        loop {
+            let done = rt.block_on(scalar(
+                &store,
+                "SELECT count(*) FROM batch_items WHERE outcome = 'done'",
+            ));
+            if done >= 100 {
+                break;
+            }
+            assert!(start.elapsed().as_secs() < 60, "the batch never started");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        rt.block_on(async {
+            let batch = pairs(&store, "SELECT CAST(0 AS BIGINT), id FROM batches").await[0].1.clone();
+            let info = store.batch(&batch).await.unwrap();
+            assert!(info.pending > 0, "{}: killed mid-batch ({} done)", db.label, info.done);
+            let (first, last) = (ids[0], ids[ids.len() - 1]);
+            // Whole items only: a moved application has exactly one audit
+            // event and a done result; an unmoved one has neither.
+            let moved = scalar(&store, &format!("SELECT count(*) FROM applications WHERE id BETWEEN {first} AND {last} AND state <> 'pending_acceptance'")).await;
+            let audited = scalar(&store, &format!("SELECT count(*) FROM audit_events WHERE application_id BETWEEN {first} AND {last}")).await;
+            let half = scalar(&store, &format!(
+                "SELECT count(*) FROM applications a WHERE a.id BETWEEN {first} AND {last} AND (
+                    (a.state <> 'pending_acceptance') <> EXISTS (SELECT 1 FROM audit_events e WHERE e.application_id = a.id)
+                 OR (a.state <> 'pending_acceptance') <> EXISTS (SELECT 1 FROM batch_items i WHERE i.item_id = a.id AND i.outcome = 'done'))")).await;
+            assert_eq!(half, 0, "{}: no half-done item", db.label);
+            assert_eq!(moved, audited);
+            assert_eq!(moved, info.done);
+        });
+        // Reopen and run the rest.
+        let batch = rt.block_on(pairs(&store, "SELECT CAST(0 AS BIGINT), id FROM batches"))[0]
+            .1
+            .clone();
+        let listed = bin(
+            u,
+            &["--officer", "mouxian-zhao", "batch", "list", "--unfinished"],
+        );
+        assert!(String::from_utf8_lossy(&listed.stdout).contains(&batch));
+        let out = bin(u, &["--officer", "mouxian-zhao", "batch", "resume", &batch]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        rt.block_on(async {
+            let info = store.batch(&batch).await.unwrap();
+            assert_eq!((info.done, info.pending, info.failed), (3000, 0, 0), "{}", db.label);
+            let moved = scalar(&store, &format!("SELECT count(*) FROM applications WHERE id BETWEEN {} AND {} AND state = 'pending_confirmation' AND version = 2", ids[0], ids[2999])).await;
+            assert_eq!(moved, 3000);
+        });
+        let _ = SEED_COUNTY;
+        let _ = demo::PROVINCE;
+    }
+}
