@@ -1,7 +1,8 @@
 //! Batches: the record of a multi-item decision or unbinding and of every
-//! item's outcome, written in the same transaction as the item's change, so
-//! that a batch cut short (kill -9, a dropped SSH session) shows what it did
-//! and can be run to the end.
+//! item's outcome. The item list is stored with the batch; an item's result
+//! row is written in the same transaction as the item's change, so a batch
+//! cut short (kill -9, a dropped SSH session) shows exactly what it did and
+//! runs the rest on resume.
 
 use super::*;
 use serde::Serialize;
@@ -40,7 +41,8 @@ impl BatchItem {
 /// happen between chunks.
 pub const BATCH_CHUNK: usize = 1000;
 
-/// A batches row with its outcome counts.
+/// A batches row: id, officer, op, reason, created, finished, total, items,
+/// then the counts of done and of failed results.
 type BatchRow = (
     String,
     String,
@@ -49,14 +51,24 @@ type BatchRow = (
     DateTime<Utc>,
     Option<DateTime<Utc>>,
     i64,
-    i64,
+    Option<String>,
     i64,
     i64,
 );
 
+fn item_list(items: Option<&str>) -> Vec<DecideItem> {
+    let parsed: Vec<(i64, Option<i64>)> = items
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    parsed
+        .into_iter()
+        .map(|(id, version)| DecideItem { id, version })
+        .collect()
+}
+
 impl Store {
-    /// Records a batch and its items, all pending. The reason is validated
-    /// here, once for every item.
+    /// Records a batch and its item list. The reason is validated here,
+    /// once for every item.
     pub async fn create_batch(
         &self,
         officer: &Officer,
@@ -76,37 +88,81 @@ impl Store {
             officer.login,
             (now.timestamp_subsec_micros() ^ std::process::id()) & 0xffff
         );
-        let insert_sql = format!(
-            "INSERT INTO batch_items (batch_id, seq, item_id, version) SELECT $2, useq, uid, uver FROM {}",
-            self.records(&[("useq", "bigint"), ("uid", "bigint"), ("uver", "bigint")])
-        );
-        in_tx!(self, |tx| {
-            async {
-            sqlx::query("INSERT INTO batches (id, officer, op, reason, created_at, total) VALUES ($1, $2, $3, $4, $5, $6)")
+        let list =
+            Value::Array(items.iter().map(|i| json!([i.id, i.version])).collect()).to_string();
+        on_pool!(self, |p| {
+            sqlx::query("INSERT INTO batches (id, officer, op, reason, created_at, total, items) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(&id)
                 .bind(&officer.login)
                 .bind(op.code())
                 .bind(&reason)
                 .bind(now)
                 .bind(items.len() as i64)
-                .execute(&mut *tx)
+                .bind(&list)
+                .execute(p)
                 .await?;
-            for (n, part) in items.chunks(5000).enumerate() {
-                let recs = Value::Array(
-                    part.iter().enumerate().map(|(i, it)| json!({"useq": n * 5000 + i, "uid": it.id, "uver": it.version})).collect(),
-                );
-                sqlx::query(AssertSqlSafe(insert_sql.clone())).bind(recs.to_string()).bind(&id).execute(&mut *tx).await?;
-            }
-            Ok::<_, Error>(())
-        }
-        .await
         });
         Ok(id)
     }
 
-    /// Runs the pending items of a batch, a chunk per transaction. After
-    /// each chunk `progress(done, total)` is called; when it returns false
-    /// the batch stops there, resumable.
+    async fn batch_row(&self, id: &str) -> Result<BatchRow> {
+        let row: Option<BatchRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items,
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done'),
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done')
+                 FROM batches b WHERE b.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+        });
+        row.ok_or_else(|| {
+            Error::NotFound(format!(
+                "未找到批次 {} (no such batch)",
+                crate::domain::text::inert(id)
+            ))
+        })
+    }
+
+    fn info(r: BatchRow) -> BatchInfo {
+        BatchInfo {
+            id: r.0,
+            officer: r.1,
+            op: BatchOp::parse(&r.2).unwrap_or(BatchOp::Unbind),
+            reason: r.3,
+            created_at: r.4,
+            finished_at: r.5,
+            total: r.6,
+            done: r.8,
+            failed: r.9,
+            pending: r.6 - r.8 - r.9,
+        }
+    }
+
+    pub async fn batch(&self, id: &str) -> Result<BatchInfo> {
+        Ok(Store::info(self.batch_row(id).await?))
+    }
+
+    /// The sequence numbers of a batch's decided items.
+    async fn decided(&self, id: &str) -> Result<std::collections::HashSet<i64>> {
+        let sql = format!(
+            "SELECT {} FROM batch_items WHERE batch_id = $1",
+            self.agg("seq")
+        );
+        let text: String = on_pool!(self, |p| sqlx::query_scalar(AssertSqlSafe(sql.clone()))
+            .bind(id)
+            .fetch_one(p)
+            .await?);
+        Ok(decide::json_row::rows(&text)?
+            .iter()
+            .filter_map(|r| r.first().and_then(|v| v.as_i64()))
+            .collect())
+    }
+
+    /// Runs the items of a batch not yet decided, a chunk per transaction.
+    /// After each chunk `progress(done, total)` is called; when it returns
+    /// false the batch stops there, resumable.
     pub async fn run_batch(
         &self,
         officer: &Officer,
@@ -114,38 +170,23 @@ impl Store {
         chunk: usize,
         mut progress: impl FnMut(i64, i64) -> bool,
     ) -> Result<BatchInfo> {
-        let info = self.batch(id).await?;
-        if info.officer != officer.login {
+        let row = self.batch_row(id).await?;
+        if row.1 != officer.login {
             return Err(Error::Forbidden(crate::domain::workflow::Forbidden::NoRule));
         }
-        loop {
-            let pending: Vec<(i64, i64, Option<i64>)> = on_pool!(self, |p| {
-                sqlx::query_as("SELECT seq, item_id, version FROM batch_items WHERE batch_id = $1 AND outcome = 'pending' ORDER BY seq LIMIT $2")
-                    .bind(id)
-                    .bind(chunk as i64)
-                    .fetch_all(p)
-                    .await?
-            });
-            if pending.is_empty() {
-                on_pool!(self, |p| {
-                    sqlx::query(
-                        "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
-                    )
-                    .bind(id)
-                    .bind(now())
-                    .execute(p)
-                    .await?;
-                });
-                break;
-            }
-            let seqs: Vec<i64> = pending.iter().map(|x| x.0).collect();
-            let items: Vec<DecideItem> = pending
-                .iter()
-                .map(|x| DecideItem {
-                    id: x.1,
-                    version: x.2,
-                })
-                .collect();
+        let items = item_list(row.7.as_deref());
+        let info = Store::info(row);
+        let decided = self.decided(id).await?;
+        let todo: Vec<(i64, DecideItem)> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, it)| (i as i64, it))
+            .filter(|(seq, _)| !decided.contains(seq))
+            .collect();
+        let mut done = decided.len() as i64;
+        for part in todo.chunks(chunk.max(1)) {
+            let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
+            let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
             match info.op {
                 BatchOp::Decide(d) => {
                     self.decide_chunk(
@@ -167,45 +208,21 @@ impl Store {
                     .await?;
                 }
             }
-            let now = self.batch(id).await?;
-            if !progress(now.total - now.pending, now.total) {
-                break;
+            done += seqs.len() as i64;
+            if !progress(done, info.total) {
+                return self.batch(id).await;
             }
         }
-        self.batch(id).await
-    }
-
-    pub async fn batch(&self, id: &str) -> Result<BatchInfo> {
-        let row: Option<BatchRow> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total,
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done'),
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome NOT IN ('done', 'pending')),
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'pending')
-                 FROM batches b WHERE b.id = $1",
+        on_pool!(self, |p| {
+            sqlx::query(
+                "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
             )
             .bind(id)
-            .fetch_optional(p)
-            .await?
+            .bind(now())
+            .execute(p)
+            .await?;
         });
-        let r = row.ok_or_else(|| {
-            Error::NotFound(format!(
-                "未找到批次 {} (no such batch)",
-                crate::domain::text::inert(id)
-            ))
-        })?;
-        Ok(BatchInfo {
-            id: r.0,
-            officer: r.1,
-            op: BatchOp::parse(&r.2).unwrap_or(BatchOp::Unbind),
-            reason: r.3,
-            created_at: r.4,
-            finished_at: r.5,
-            total: r.6,
-            done: r.7,
-            failed: r.8,
-            pending: r.9,
-        })
+        self.batch(id).await
     }
 
     /// An officer's batches, newest first; `unfinished` keeps those with
@@ -228,19 +245,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Every item of a batch in order: its result, or "pending".
     pub async fn batch_items(&self, id: &str, failures_only: bool) -> Result<Vec<BatchItem>> {
-        Ok(on_pool!(self, |p| {
-            sqlx::query_as::<_, (i64, i64, String, Option<String>)>(
-                "SELECT seq, item_id, outcome, message FROM batch_items WHERE batch_id = $1 AND (NOT $2 OR outcome NOT IN ('done', 'pending')) ORDER BY seq",
-            )
-            .bind(id)
-            .bind(failures_only)
-            .fetch_all(p)
-            .await?
+        let row = self.batch_row(id).await?;
+        let items = item_list(row.7.as_deref());
+        let done: Vec<(i64, i64, String, Option<String>)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT seq, item_id, outcome, message FROM batch_items WHERE batch_id = $1 ORDER BY seq").bind(id).fetch_all(p).await?
+        });
+        let mut by_seq: std::collections::HashMap<i64, BatchItem> = done
             .into_iter()
-            .map(|(seq, item_id, outcome, message)| BatchItem { seq, item_id, outcome, message })
-            .collect()
-        }))
+            .map(|(seq, item_id, outcome, message)| {
+                (
+                    seq,
+                    BatchItem {
+                        seq,
+                        item_id,
+                        outcome,
+                        message,
+                    },
+                )
+            })
+            .collect();
+        let all = items.iter().enumerate().map(|(i, it)| {
+            by_seq.remove(&(i as i64)).unwrap_or(BatchItem {
+                seq: i as i64,
+                item_id: it.id,
+                outcome: "pending".into(),
+                message: None,
+            })
+        });
+        Ok(all
+            .filter(|i| !failures_only || (!i.ok() && i.outcome != "pending"))
+            .collect())
     }
 }
 

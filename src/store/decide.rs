@@ -99,7 +99,67 @@ struct Planned {
     form: Form,
 }
 
+/// Reading an aggregated row: numbers, text, times and booleans as either
+/// dialect renders them in JSON.
+pub(crate) mod json_row {
+    use chrono::{DateTime, Utc};
+    use serde_json::Value;
+
+    pub fn rows(text: &str) -> super::Result<Vec<Vec<Value>>> {
+        serde_json::from_str(text).map_err(|e| super::Error::Invalid(format!("aggregate: {e}")))
+    }
+    pub fn int(v: &Value) -> Option<i64> {
+        v.as_i64()
+    }
+    pub fn text(v: &Value) -> Option<String> {
+        v.as_str().map(str::to_string)
+    }
+    pub fn flag(v: &Value) -> bool {
+        v.as_bool()
+            .or_else(|| v.as_i64().map(|n| n != 0))
+            .unwrap_or(false)
+    }
+    pub fn time(v: &Value) -> Option<DateTime<Utc>> {
+        let s = v.as_str()?;
+        DateTime::parse_from_rfc3339(s)
+            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z"))
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
 impl Loaded {
+    /// From [id, kind, state, version, county, province, unit, direct unit,
+    /// last decider, last officer, updated at, form, bound].
+    fn from_json(r: &[Value]) -> Result<(Loaded, i64)> {
+        use json_row::*;
+        let bad = || Error::Invalid("malformed application row".into());
+        let get = |i: usize| r.get(i).ok_or_else(bad);
+        let kind = text(get(1)?)
+            .and_then(|k| Kind::parse(&k))
+            .ok_or_else(bad)?;
+        let state = text(get(2)?)
+            .and_then(|k| State::parse(&k))
+            .ok_or_else(bad)?;
+        let row = Loaded {
+            id: int(get(0)?).ok_or_else(bad)?,
+            kind,
+            state,
+            version: int(get(3)?).ok_or_else(bad)?,
+            county_id: text(get(4)?).ok_or_else(bad)?,
+            province_id: text(get(5)?).ok_or_else(bad)?,
+            unit_id: int(get(6)?).ok_or_else(bad)?,
+            direct_unit_id: int(get(7)?),
+            last_decider: text(get(8)?),
+            last_officer: text(get(9)?),
+            updated_at: time(get(10)?).ok_or_else(bad)?,
+            form: text(get(11)?)
+                .and_then(|f| serde_json::from_str(&f).ok())
+                .unwrap_or_default(),
+        };
+        Ok((row, int(get(12)?).unwrap_or(0)))
+    }
+
     fn conflict(&self) -> Error {
         Error::Conflict(Conflict {
             id: self.id,
@@ -207,8 +267,10 @@ pub fn validated_reason(reason: Option<&str>, required: bool) -> Result<Option<S
 }
 
 impl Store {
-    /// A FROM item of records passed as one JSON parameter `$1`: the only
-    /// part of the set-wise statements that differs between the dialects.
+    /// Records passed as one JSON parameter `$1`, as a materialized CTE
+    /// named `u`: the only part of the set-wise statements that differs
+    /// between the dialects. Materialized, so that SQLite reads the JSON
+    /// once and indexes it for the join, instead of scanning it per row.
     pub(crate) fn records(&self, cols: &[(&str, &str)]) -> String {
         match self.backend {
             Backend::Sqlite(_) => {
@@ -216,11 +278,40 @@ impl Store {
                     .iter()
                     .map(|(c, _)| format!("json_extract(value, '$.{c}') AS {c}"))
                     .collect();
-                format!("(SELECT {} FROM json_each($1)) AS u", sel.join(", "))
+                format!(
+                    "WITH u AS MATERIALIZED (SELECT {} FROM json_each($1))",
+                    sel.join(", ")
+                )
             }
             Backend::Postgres(_) => {
                 let defs: Vec<String> = cols.iter().map(|(c, t)| format!("{c} {t}")).collect();
-                format!("json_to_recordset($1::json) AS u({})", defs.join(", "))
+                format!(
+                    "WITH u AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS r({}))",
+                    defs.join(", ")
+                )
+            }
+        }
+    }
+
+    /// Writes the results of a chunk's items into their batch, in the
+    /// chunk's transaction. A result already there (two consoles resuming
+    /// one batch) stays as it was.
+    fn result_rows_sql(&self) -> String {
+        format!(
+            "{} INSERT INTO batch_items (batch_id, seq, item_id, version, outcome, message)
+             SELECT $2, useq, uid, uver, uout, umsg FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",
+            self.records(&[("useq", "bigint"), ("uid", "bigint"), ("uver", "bigint"), ("uout", "text"), ("umsg", "text")])
+        )
+    }
+
+    /// Rows gathered into one JSON array of arrays. sqlx hands SQLite's
+    /// rows across threads one message each; a thousand rows as one value
+    /// cost one.
+    pub(crate) fn agg(&self, cols: &str) -> String {
+        match self.backend {
+            Backend::Sqlite(_) => format!("json_group_array(json_array({cols}))"),
+            Backend::Postgres(_) => {
+                format!("COALESCE(json_agg(json_build_array({cols})), '[]'::json)::text")
             }
         }
     }
@@ -279,29 +370,36 @@ impl Store {
         let client = client();
         let ids = Value::Array(items.iter().map(|i| json!({"uid": i.id})).collect());
         let load_sql = format!(
-            "SELECT a.id, a.kind, a.state, a.version, a.county_id, a.province_id, a.unit_id, a.direct_unit_id,
-                    a.last_decider, a.last_officer, a.updated_at, a.form,
-                    CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END AS bound
-             FROM applications a WHERE a.id IN (SELECT uid FROM {})",
-            self.records(&[("uid", "bigint")])
+            "{} SELECT {} FROM applications a WHERE a.id IN (SELECT uid FROM u)",
+            self.records(&[("uid", "bigint")]),
+            self.agg(
+                "a.id, a.kind, a.state, a.version, a.county_id, a.province_id, a.unit_id, a.direct_unit_id,
+                 a.last_decider, a.last_officer, a.updated_at, a.form,
+                 CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END"
+            )
+        );
+        let check_sql = format!(
+            "{} SELECT {} FROM applications a WHERE a.id IN (SELECT uid FROM u)",
+            self.records(&[("uid", "bigint")]),
+            self.agg("a.id, a.version, a.last_officer, a.updated_at")
         );
         let update_sql = format!(
-            "UPDATE applications SET state = u.ust, version = version + 1, acting_bureau = u.uacting,
+            "{} UPDATE applications SET state = u.ust, version = version + 1, acting_bureau = u.uacting,
                  last_officer = $2, last_decider = $2, updated_at = $3
-             FROM {} WHERE applications.id = u.uid AND applications.version = u.uver RETURNING id",
+             FROM u WHERE applications.id = u.uid AND applications.version = u.uver",
             self.records(&[("uid", "bigint"), ("uver", "bigint"), ("ust", "text"), ("uacting", "text")])
         );
         let audit_sql = format!(
-            "INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
-             SELECT uid, uaction, ufrom, uto, $2, $3, $4, $5, $6, $7 FROM {}",
+            "{} INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
+             SELECT uid, uaction, ufrom, uto, $2, $3, $4, $5, $6, $7 FROM u",
             self.records(&[("uid", "bigint"), ("uaction", "text"), ("ufrom", "text"), ("uto", "text")])
         );
-        let unit_ids = self.records(&[("uunit", "bigint")]);
+        let units = self.records(&[("uunit", "bigint")]);
         let access_sql = format!(
-            "UPDATE units SET direct_connect = TRUE, exiting = FALSE WHERE id IN (SELECT uunit FROM {unit_ids})"
+            "{units} UPDATE units SET direct_connect = TRUE, exiting = FALSE WHERE id IN (SELECT uunit FROM u)"
         );
         let exit_kept_sql =
-            format!("UPDATE units SET exiting = FALSE WHERE id IN (SELECT uunit FROM {unit_ids})");
+            format!("{units} UPDATE units SET exiting = FALSE WHERE id IN (SELECT uunit FROM u)");
         let bind_cols = [
             ("uid", "bigint"),
             ("uunit", "bigint"),
@@ -309,45 +407,27 @@ impl Store {
             ("urel", "text"),
         ];
         let binding_sql = format!(
-            "INSERT INTO bindings (direct_unit_id, user_unit_id, relation, since, invitation_id) SELECT udirect, uunit, urel, $2, uid FROM {}",
+            "{} INSERT INTO bindings (direct_unit_id, user_unit_id, relation, since, invitation_id) SELECT udirect, uunit, urel, $2, uid FROM u",
             self.records(&bind_cols)
         );
         let authorise_sql = format!(
-            "INSERT INTO authorisations (direct_unit_id, unit_id, capability) SELECT udirect, uunit, '基础开票能力' FROM {}",
+            "{} INSERT INTO authorisations (direct_unit_id, unit_id, capability) SELECT udirect, uunit, '基础开票能力' FROM u",
             self.records(&bind_cols)
         );
         let capability_sql = format!(
-            "INSERT INTO capabilities (unit_id, capability) SELECT uunit, ucap FROM {}",
+            "{} INSERT INTO capabilities (unit_id, capability) SELECT uunit, ucap FROM u",
             self.records(&[("uunit", "bigint"), ("ucap", "text")])
         );
-        let batch_sql = format!(
-            "UPDATE batch_items SET outcome = u.uout, message = u.umsg FROM {} WHERE batch_items.batch_id = $2 AND batch_items.seq = u.useq",
-            self.records(&[("useq", "bigint"), ("uout", "text"), ("umsg", "text")])
-        );
+        let batch_sql = self.result_rows_sql();
 
         let results = in_tx!(self, |tx| {
             async {
             let mut loaded = std::collections::HashMap::new();
             let mut bound = std::collections::HashMap::new();
-            for r in sqlx::query(AssertSqlSafe(load_sql.clone())).bind(ids.to_string()).fetch_all(&mut *tx).await? {
-                let kind: String = r.try_get("kind")?;
-                let state: String = r.try_get("state")?;
-                let form: String = r.try_get("form")?;
-                let row = Loaded {
-                    id: r.try_get("id")?,
-                    kind: Kind::parse(&kind).ok_or_else(|| Error::Invalid(format!("unknown kind {kind}")))?,
-                    state: State::parse(&state).ok_or_else(|| Error::Invalid(format!("unknown state {state}")))?,
-                    version: r.try_get("version")?,
-                    county_id: r.try_get("county_id")?,
-                    province_id: r.try_get("province_id")?,
-                    unit_id: r.try_get("unit_id")?,
-                    direct_unit_id: r.try_get("direct_unit_id")?,
-                    last_decider: r.try_get("last_decider")?,
-                    last_officer: r.try_get("last_officer")?,
-                    updated_at: r.try_get("updated_at")?,
-                    form: serde_json::from_str(&form).unwrap_or_default(),
-                };
-                bound.insert(row.id, r.try_get::<i64, _>("bound")?);
+            let text: String = sqlx::query_scalar(AssertSqlSafe(load_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
+            for r in json_row::rows(&text)? {
+                let (row, b) = Loaded::from_json(&r)?;
+                bound.insert(row.id, b);
                 loaded.insert(row.id, row);
             }
             let mut results: Vec<Result<ItemResult>> = Vec::with_capacity(items.len());
@@ -381,14 +461,31 @@ impl Store {
             let applied: std::collections::HashSet<i64> = if planned.is_empty() {
                 Default::default()
             } else {
-                sqlx::query_scalar::<_, i64>(AssertSqlSafe(update_sql.clone()))
+                let affected = sqlx::query(AssertSqlSafe(update_sql.clone()))
                     .bind(updates.to_string())
                     .bind(&officer.login)
                     .bind(now)
-                    .fetch_all(&mut *tx)
+                    .execute(&mut *tx)
                     .await?
-                    .into_iter()
-                    .collect()
+                    .rows_affected();
+                if affected as usize == planned.len() {
+                    planned.iter().map(|p| p.id).collect()
+                } else {
+                    // Some moved under us: ours are those at our version and time.
+                    let ids = Value::Array(planned.iter().map(|p| json!({"uid": p.id})).collect());
+                    let text: String = sqlx::query_scalar(AssertSqlSafe(check_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
+                    let want: std::collections::HashMap<i64, i64> = planned.iter().map(|p| (p.id, p.version + 1)).collect();
+                    json_row::rows(&text)?
+                        .iter()
+                        .filter(|r| {
+                            let id = r.first().and_then(json_row::int);
+                            id.is_some_and(|id| r.get(1).and_then(json_row::int) == want.get(&id).copied())
+                                && r.get(2).and_then(json_row::text).as_deref() == Some(officer.login.as_str())
+                                && r.get(3).and_then(json_row::time) == Some(now)
+                        })
+                        .filter_map(|r| r.first().and_then(json_row::int))
+                        .collect()
+                }
             };
             for r in results.iter_mut() {
                 let Ok(done) = r else { continue };
@@ -536,9 +633,10 @@ impl Store {
                     results
                         .iter()
                         .zip(seqs)
-                        .map(|(r, seq)| match r {
-                            Ok(r) => json!({"useq": seq, "uout": "done", "umsg": r.action.map(|a| a.zh())}),
-                            Err(e) => json!({"useq": seq, "uout": e.kind(), "umsg": e.to_string()}),
+                        .zip(items)
+                        .map(|((r, seq), it)| match r {
+                            Ok(r) => json!({"useq": seq, "uid": it.id, "uver": it.version, "uout": "done", "umsg": r.action.map(|a| a.zh())}),
+                            Err(e) => json!({"useq": seq, "uid": it.id, "uver": it.version, "uout": e.kind(), "umsg": e.to_string()}),
                         })
                         .collect(),
                 );
@@ -573,10 +671,15 @@ impl Store {
         let client = client();
         let ids = Value::Array(items.iter().map(|i| json!({"uid": i.id})).collect());
         let load_sql = format!(
-            "SELECT b.id, b.direct_unit_id, b.user_unit_id, b.active, b.version, b.ended_by, b.ended_at, u.bureau_id, bu.province_id
-             FROM bindings b JOIN units u ON u.id = b.direct_unit_id JOIN bureaus bu ON bu.id = u.bureau_id
-             WHERE b.id IN (SELECT uid FROM {})",
-            self.records(&[("uid", "bigint")])
+            "{} SELECT {} FROM bindings b JOIN units du ON du.id = b.direct_unit_id JOIN bureaus bu ON bu.id = du.bureau_id
+             WHERE b.id IN (SELECT uid FROM u)",
+            self.records(&[("uid", "bigint")]),
+            self.agg("b.id, b.direct_unit_id, b.user_unit_id, b.active, b.version, b.ended_by, b.ended_at, du.bureau_id, bu.province_id")
+        );
+        let check_sql = format!(
+            "{} SELECT {} FROM bindings b WHERE b.id IN (SELECT uid FROM u)",
+            self.records(&[("uid", "bigint")]),
+            self.agg("b.id, b.active, b.version, b.ended_by, b.ended_at")
         );
         let cols = [
             ("uid", "bigint"),
@@ -585,28 +688,43 @@ impl Store {
             ("uuser", "bigint"),
         ];
         let update_sql = format!(
-            "UPDATE bindings SET active = FALSE, version = version + 1, ended_at = $2, ended_by = $3, ended_reason = $4
-             FROM {} WHERE bindings.id = u.uid AND bindings.version = u.uver AND bindings.active RETURNING id",
+            "{} UPDATE bindings SET active = FALSE, version = version + 1, ended_at = $2, ended_by = $3, ended_reason = $4
+             FROM u WHERE bindings.id = u.uid AND bindings.version = u.uver AND bindings.active",
             self.records(&cols)
         );
         let auth_sql = format!(
-            "UPDATE authorisations SET active = FALSE, ended_at = $2
-             WHERE active AND EXISTS (SELECT 1 FROM {} WHERE u.udirect = authorisations.direct_unit_id AND u.uuser = authorisations.unit_id)",
+            "{} UPDATE authorisations SET active = FALSE, ended_at = $2
+             WHERE active AND (direct_unit_id, unit_id) IN (SELECT udirect, uuser FROM u)",
             self.records(&cols)
         );
         let audit_sql = format!(
-            "INSERT INTO audit_events (binding_id, action, officer, bureau_id, reason, at, batch_id, client)
-             SELECT uid, 'unbind', $2, $3, $4, $5, $6, $7 FROM {}",
+            "{} INSERT INTO audit_events (binding_id, action, officer, bureau_id, reason, at, batch_id, client)
+             SELECT uid, 'unbind', $2, $3, $4, $5, $6, $7 FROM u",
             self.records(&cols)
         );
-        let batch_sql = format!(
-            "UPDATE batch_items SET outcome = u.uout, message = u.umsg FROM {} WHERE batch_items.batch_id = $2 AND batch_items.seq = u.useq",
-            self.records(&[("useq", "bigint"), ("uout", "text"), ("umsg", "text")])
-        );
+        let batch_sql = self.result_rows_sql();
         let results = in_tx!(self, |tx| {
             async {
             type Row = (i64, i64, i64, bool, i64, Option<String>, Option<DateTime<Utc>>, String, String);
-            let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(load_sql.clone())).bind(ids.to_string()).fetch_all(&mut *tx).await?;
+            let text: String = sqlx::query_scalar(AssertSqlSafe(load_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
+            let rows: Vec<Row> = json_row::rows(&text)?
+                .iter()
+                .map(|r| -> Option<Row> {
+                    use json_row::*;
+                    Some((
+                        int(r.first()?)?,
+                        int(r.get(1)?)?,
+                        int(r.get(2)?)?,
+                        flag(r.get(3)?),
+                        int(r.get(4)?)?,
+                        text(r.get(5)?),
+                        time(r.get(6)?),
+                        text(r.get(7)?)?,
+                        text(r.get(8)?)?,
+                    ))
+                })
+                .collect::<Option<Vec<Row>>>()
+                .ok_or_else(|| Error::Invalid("malformed binding row".into()))?;
             let by_id: std::collections::HashMap<i64, Row> = rows.into_iter().map(|r| (r.0, r)).collect();
             let mut results = Vec::with_capacity(items.len());
             let mut planned = Vec::new();
@@ -636,15 +754,33 @@ impl Store {
             let applied: std::collections::HashSet<i64> = if planned.is_empty() {
                 Default::default()
             } else {
-                sqlx::query_scalar::<_, i64>(AssertSqlSafe(update_sql.clone()))
+                let affected = sqlx::query(AssertSqlSafe(update_sql.clone()))
                     .bind(recs(&planned))
                     .bind(now)
                     .bind(&officer.login)
                     .bind(reason)
-                    .fetch_all(&mut *tx)
+                    .execute(&mut *tx)
                     .await?
-                    .into_iter()
-                    .collect()
+                    .rows_affected();
+                if affected as usize == planned.len() {
+                    planned.iter().map(|r| r.0).collect()
+                } else {
+                    // Some changed under us: ours are those we ended just now.
+                    let ids = Value::Array(planned.iter().map(|r| json!({"uid": r.0})).collect());
+                    let text: String = sqlx::query_scalar(AssertSqlSafe(check_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
+                    let want: std::collections::HashMap<i64, i64> = planned.iter().map(|r| (r.0, r.4 + 1)).collect();
+                    json_row::rows(&text)?
+                        .iter()
+                        .filter(|r| {
+                            let id = r.first().and_then(json_row::int);
+                            id.is_some_and(|id| r.get(2).and_then(json_row::int) == want.get(&id).copied())
+                                && !r.get(1).is_some_and(json_row::flag)
+                                && r.get(3).and_then(json_row::text).as_deref() == Some(officer.login.as_str())
+                                && r.get(4).and_then(json_row::time) == Some(now)
+                        })
+                        .filter_map(|r| r.first().and_then(json_row::int))
+                        .collect()
+                }
             };
             for r in results.iter_mut().filter(|r| r.ok() && !applied.contains(&r.id)) {
                 *r = ItemResult::failed(r.id, &Error::Precondition(format!("绑定关系 {} 刚被他人解除或修改 (changed by someone else just now)", r.id)));
@@ -669,7 +805,9 @@ impl Store {
                     results
                         .iter()
                         .zip(seqs)
-                        .map(|(r, seq)| json!({"useq": seq, "uout": if r.ok() { "done".to_string() } else { r.error.as_ref().map(|e| e.0.clone()).unwrap_or_default() },
+                        .zip(items)
+                        .map(|((r, seq), it)| json!({"useq": seq, "uid": it.id, "uver": it.version,
+                                               "uout": if r.ok() { "done".to_string() } else { r.error.as_ref().map(|e| e.0.clone()).unwrap_or_default() },
                                                "umsg": r.error.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| "解除绑定".into())}))
                         .collect(),
                 );

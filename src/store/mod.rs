@@ -141,6 +141,9 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(30))
+                // Checkpoints run when the console is idle (see Watch), not
+                // inside an officer's decision; this is the backstop.
+                .pragma("wal_autocheckpoint", "8000")
                 .disable_statement_logging();
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
