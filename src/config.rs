@@ -148,7 +148,16 @@ impl Config {
         Ok(wf)
     }
 
-    pub fn thresholds(&self) -> Thresholds {
-        self.thresholds.get("default").cloned().unwrap_or_default()
+    /// `[thresholds.default]` and `[thresholds."PROVINCE-ID"]` sections.
+    pub fn thresholds(&self) -> ThresholdTable {
+        ThresholdTable {
+            default: self.thresholds.get("default").cloned().unwrap_or_default(),
+            provinces: self
+                .thresholds
+                .iter()
+                .filter(|(k, _)| k.as_str() != "default")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
     }
 }

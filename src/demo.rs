@@ -578,7 +578,7 @@ pub async fn generate_at(
         next_app: apps0,
         next_binding: bind0,
         serial: (units0 as u64) * 7 + seed * 1_000_003,
-        thresholds: store.thresholds.clone(),
+        thresholds: store.thresholds.for_province(PROVINCE).clone(),
         workflow: store.workflow.clone(),
     };
     let directs = (n / 10).clamp(300, 20_000) as usize;

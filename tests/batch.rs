@@ -519,3 +519,37 @@ fn a_killed_batch_is_whole_items_and_resumes() {
         let _ = demo::PROVINCE;
     }
 }
+
+#[tokio::test]
+async fn a_units_bindings_are_found_by_code_or_name() {
+    let db = fresh_sqlite();
+    let s = demo_store(&db, 300).await;
+    let (direct, ids) = demo::synthetic_bindings(&s, 40).await.unwrap();
+    let unit = s.unit(direct).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(&s, "mouxian-zhao", dir.path()).await;
+    press(&mut a, &s, "f").await;
+    assert!(render_text(&a).contains("查找直连单位"));
+    type_text(&mut a, &s, &unit.facts.uscc.to_lowercase()).await;
+    press(&mut a, &s, "enter").await;
+    let Screen::Bindings(b) = &a.screen else {
+        panic!("the bindings view")
+    };
+    assert_eq!((b.unit, b.rows.len()), (direct, ids.len()));
+    // Thousands of rows are drawn as a window: the last is reachable.
+    press(&mut a, &s, "end").await;
+    let t = render_text(&a);
+    assert!(t.contains(&format!("第{}分公司", ids.len() - 1)), "{t}");
+    press(&mut a, &s, "esc f").await;
+    type_text(&mut a, &s, "批量解绑集团").await;
+    press(&mut a, &s, "enter").await;
+    assert!(
+        matches!(&a.screen, Screen::Bindings(b) if b.unit == direct),
+        "found by name"
+    );
+    press(&mut a, &s, "esc f").await;
+    type_text(&mut a, &s, "不存在的单位").await;
+    press(&mut a, &s, "enter").await;
+    assert!(matches!(a.screen, Screen::Queue));
+    assert!(a.status.as_deref().unwrap().contains("没有找到"));
+}

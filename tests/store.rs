@@ -650,3 +650,46 @@ async fn a_console_hears_of_other_officers_changes() {
         assert!(waited.as_secs() < 10, "{}", db.label);
     }
 }
+
+#[tokio::test]
+async fn each_province_applies_its_own_thresholds() {
+    let db = fresh_sqlite();
+    let s = demo_store(&db, 300).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    // The seed unit's revenue is 86612 万元: above the default, below this province's.
+    std::fs::write(
+        &file,
+        format!(
+            "[thresholds.default]\nrevenue_wan = 50000\ninvoice_count = 20000\ninvoice_amount_wan = 30000\nlivelihood_factor = 0.5\n\n\
+             [thresholds.\"{PROVINCE}\"]\nrevenue_wan = 100000\ninvoice_count = 20000\ninvoice_amount_wan = 30000\nlivelihood_factor = 0.5\n"
+        ),
+    )
+    .unwrap();
+    let table = leqi_console::config::Config::load(&file)
+        .unwrap()
+        .thresholds();
+    let app = s.application(1).await.unwrap();
+    let outcome = |t: &ThresholdTable| {
+        app.checks(t)
+            .into_iter()
+            .find(|c| c.id == leqi_console::domain::checks::CheckId::Thresholds)
+            .unwrap()
+    };
+    let c = outcome(&table);
+    assert_eq!(c.outcome, leqi_console::domain::checks::Outcome::Fail);
+    assert!(c.detail_zh.contains("100000"), "{}", c.detail_zh);
+    assert_eq!(
+        outcome(&ThresholdTable::default()).outcome,
+        leqi_console::domain::checks::Outcome::Pass
+    );
+    // A province without its own section uses the default.
+    let mut other = app.clone();
+    other.province_id = "13400000000".into();
+    let c = other
+        .checks(&table)
+        .into_iter()
+        .find(|c| c.id == leqi_console::domain::checks::CheckId::Thresholds)
+        .unwrap();
+    assert_eq!(c.outcome, leqi_console::domain::checks::Outcome::Pass);
+}

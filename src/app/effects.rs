@@ -64,6 +64,9 @@ pub enum Effect {
     LoadBindings {
         unit: i64,
     },
+    FindUnit {
+        text: String,
+    },
     /// Every id of the queue matching the filter (for select-all).
     SelectAll {
         query: QueueQuery,
@@ -116,6 +119,8 @@ pub enum Msg {
         unit: i64,
         result: Result<Vec<Binding>, Failure>,
     },
+    /// Direct-connect units found: (id, USCC, name).
+    UnitsFound(Result<Vec<(i64, String, String)>, Failure>),
     Selected(Result<Vec<(i64, i64, Kind)>, Failure>),
     BatchStarted(Result<String, Failure>),
     BatchProgress {
@@ -210,6 +215,12 @@ pub async fn execute(
             unit,
             result: store.bindings(unit, false).await.map_err(Failure::from),
         },
+        Effect::FindUnit { text } => Msg::UnitsFound(
+            store
+                .search_direct_units(&text, 20)
+                .await
+                .map_err(Failure::from),
+        ),
         Effect::SelectAll { mut query } => {
             // Walk the whole queue along its index, a page at a time: only
             // (id, version) pairs are kept.

@@ -232,7 +232,7 @@ pub struct App {
     pub keymap: Keymap,
     resolver: Resolver,
     pub workflow: Workflow,
-    pub thresholds: Thresholds,
+    pub thresholds: ThresholdTable,
     pub overdue_days: i64,
     pub nodes: Vec<Node>,
     pub nav: usize,
@@ -263,6 +263,8 @@ pub struct App {
     /// Read by the batch runner between chunks.
     pub cancel: Arc<AtomicBool>,
     count_seq: u64,
+    /// The find-unit prompt, while it is open.
+    pub unit_search: Option<String>,
     /// The previous screen while bindings or results are shown.
     saved_bindings: Option<BindingsView>,
 }
@@ -304,7 +306,7 @@ impl App {
         embedded: bool,
         keymap: Keymap,
         workflow: Workflow,
-        thresholds: Thresholds,
+        thresholds: ThresholdTable,
         overdue_days: i64,
         drafts: Drafts,
     ) -> App {
@@ -370,6 +372,7 @@ impl App {
             screen: Screen::Queue,
             cancel: Arc::new(AtomicBool::new(false)),
             count_seq: 0,
+            unit_search: None,
             saved_bindings: None,
         }
     }
@@ -517,8 +520,9 @@ impl App {
     }
 
     fn filter_push(&mut self, c: Option<char>) {
-        let f = match &mut self.screen {
-            Screen::Bindings(b) => &mut b.filter,
+        let f = match (&mut self.unit_search, &mut self.screen) {
+            (Some(s), _) => s,
+            (None, Screen::Bindings(b)) => &mut b.filter,
             _ => &mut self.filter,
         };
         match c {
@@ -530,6 +534,9 @@ impl App {
     }
 
     fn filter_changed(&mut self) -> Vec<Effect> {
+        if self.unit_search.is_some() {
+            return vec![];
+        }
         match &mut self.screen {
             Screen::Bindings(b) => {
                 b.cursor = 0;
@@ -809,6 +816,14 @@ impl App {
     }
 
     fn act_filter(&mut self, a: KeyAction) -> Vec<Effect> {
+        if let Some(text) = self.unit_search.take() {
+            self.filter_editing = false;
+            return match a {
+                KeyAction::Submit if !text.trim().is_empty() => vec![Effect::FindUnit { text }],
+                KeyAction::Quit => self.quit_now(),
+                _ => vec![],
+            };
+        }
         match a {
             KeyAction::Submit => {
                 self.filter_editing = false;
@@ -998,6 +1013,11 @@ impl App {
                 vec![]
             }
             K::Bindings => self.open_bindings(),
+            K::FindUnit => {
+                self.unit_search = Some(String::new());
+                self.filter_editing = true;
+                vec![]
+            }
             K::Batches => vec![Effect::LoadBatches],
             _ => vec![],
         }
@@ -1545,6 +1565,43 @@ impl App {
                 }
                 vec![]
             }
+            Msg::UnitsFound(Ok(units)) => match units.first() {
+                Some((id, _, name)) => {
+                    if units.len() > 1 {
+                        self.status = Some(if self.lang.zh() {
+                            format!(
+                                "找到 {} 个直连单位，显示第一个；输入完整代码可精确查找",
+                                units.len()
+                            )
+                        } else {
+                            format!(
+                                "{} direct-connect units match; showing the first (type the full code to be exact)",
+                                units.len()
+                            )
+                        });
+                    }
+                    let unit = *id;
+                    self.screen = Screen::Bindings(BindingsView {
+                        unit,
+                        unit_name: name.clone(),
+                        rows: vec![],
+                        cursor: 0,
+                        filter: String::new(),
+                        selected: BTreeSet::new(),
+                        anchor: None,
+                        loading: true,
+                    });
+                    vec![Effect::LoadBindings { unit }]
+                }
+                None => {
+                    self.status = Some(if self.lang.zh() {
+                        "没有找到这个直连单位".into()
+                    } else {
+                        "No such direct-connect unit".into()
+                    });
+                    vec![]
+                }
+            },
             Msg::Selected(Ok(items)) => {
                 for (id, v, k) in items {
                     self.selection.items.insert(id, (v, k));
@@ -1619,6 +1676,7 @@ impl App {
             | Msg::PaperMarked { result: Err(e), .. }
             | Msg::Bindings { result: Err(e), .. }
             | Msg::Selected(Err(e))
+            | Msg::UnitsFound(Err(e))
             | Msg::Batches(Err(e))
             | Msg::Exported(Err(e)) => {
                 self.window.loading = false;

@@ -280,6 +280,20 @@ pub struct Thresholds {
     pub livelihood_factor: f64,
 }
 
+/// Thresholds by province: each province sets its own; `default` serves
+/// the provinces that set none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdTable {
+    pub default: Thresholds,
+    pub provinces: std::collections::BTreeMap<String, Thresholds>,
+}
+
+impl ThresholdTable {
+    pub fn for_province(&self, province: &str) -> &Thresholds {
+        self.provinces.get(province).unwrap_or(&self.default)
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {

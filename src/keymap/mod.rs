@@ -58,6 +58,7 @@ actions! {
     SelectAll = "select_all", "选中全部符合筛选的", "select all matching";
     ClearSelection = "clear_selection", "清除选择", "clear selection";
     Bindings = "bindings", "查看绑定关系", "bindings of the unit";
+    FindUnit = "find_unit", "按代码或名称查找直连单位的绑定关系", "find a direct-connect unit's bindings";
     UnbindAll = "unbind_all", "全部解除绑定", "unbind all";
     Batches = "batches", "批量处理记录", "batch records";
     Submit = "submit", "提交", "submit";

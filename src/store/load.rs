@@ -453,6 +453,24 @@ impl Store {
         }))
     }
 
+    /// Direct-connect units by exact code or part of the name, by name.
+    pub async fn search_direct_units(
+        &self,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<(i64, String, String)>> {
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, uscc, name FROM units WHERE direct_connect AND (uscc = $1 OR name LIKE $2 ESCAPE '\\') ORDER BY name, id LIMIT $3",
+            )
+            .bind(text.trim().to_uppercase())
+            .bind(like_pattern(text.trim()))
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        }))
+    }
+
     /// The bureau name for display.
     pub async fn bureau_name(&self, id: &str) -> Result<String> {
         Ok(on_pool!(self, |p| {

@@ -71,7 +71,7 @@ pub(crate) use {in_tx, on_pool};
 pub struct Store {
     pub backend: Backend,
     pub workflow: Workflow,
-    pub thresholds: Thresholds,
+    pub thresholds: ThresholdTable,
 }
 
 /// Time as stored: whole microseconds, so that SQLite's text and
@@ -183,7 +183,7 @@ impl Store {
         let mut store = Store {
             backend,
             workflow: Workflow::default(),
-            thresholds: Thresholds::default(),
+            thresholds: ThresholdTable::default(),
         };
         store.migrate().await?;
         store.workflow = store.load_workflow().await?;

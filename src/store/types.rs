@@ -236,7 +236,9 @@ pub struct ExitEffects {
 }
 
 impl Application {
-    pub fn checks(&self, thresholds: &Thresholds) -> Vec<Check> {
+    /// The checks, against the thresholds of the application's province.
+    pub fn checks(&self, table: &ThresholdTable) -> Vec<Check> {
+        let thresholds = table.for_province(&self.province_id);
         let mats: Vec<MaterialKind> = self.materials.iter().map(|m| m.kind).collect();
         checks::run(&CheckInput {
             kind: self.kind,

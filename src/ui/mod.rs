@@ -213,11 +213,19 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ));
     }
     if app.filter_editing {
-        let filter = match &app.screen {
-            Screen::Bindings(b) => b.filter.clone(),
-            _ => app.filter.clone(),
+        let (label, filter) = match (&app.unit_search, &app.screen) {
+            (Some(s), _) => (
+                if app.lang.zh() {
+                    "查找直连单位（代码或名称）"
+                } else {
+                    "Find direct-connect unit (code or name)"
+                },
+                s.clone(),
+            ),
+            (None, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
+            _ => (app.t(L::Filter), app.filter.clone()),
         };
-        spans.push(Span::styled(format!(" /{}：", app.t(L::Filter)), theme.key));
+        spans.push(Span::styled(format!(" /{label}："), theme.key));
         spans.push(Span::raw(format!("{}▏", safe(&filter))));
     } else if let Some(s) = &app.status {
         spans.push(Span::styled(format!(" {}", safe(s)), theme.warn));

@@ -5,7 +5,7 @@ use crate::app::{App, BindingsView, ResultsView};
 use crate::i18n::Msg as L;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Row, Table};
 
 /// The slice of `n` rows to show so that `cursor` is in view.
@@ -137,8 +137,13 @@ pub fn results(f: &mut Frame, app: &App, r: &ResultsView, theme: &Theme, area: R
         0.0
     };
     let label = format!(
-        "{} {done}/{total}{}",
+        "{} {done}/{total}{}{}",
         app.t(L::Progress),
+        match (r.failures_only, zh) {
+            (true, true) => " · 仅显示失败项",
+            (true, false) => " · failures only",
+            _ => "",
+        },
         if r.running {
             if zh {
                 " · 处理中（Esc 取消）"
@@ -199,20 +204,8 @@ pub fn results(f: &mut Frame, app: &App, r: &ResultsView, theme: &Theme, area: R
         Constraint::Length(8),
         Constraint::Min(20),
     ];
-    let mut lines = vec![];
-    if r.failures_only {
-        lines.push(Line::from(Span::styled(
-            if zh {
-                "仅显示失败项"
-            } else {
-                "failures only"
-            },
-            theme.warn,
-        )));
-    }
     f.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         list,
     );
-    let _ = lines;
 }
