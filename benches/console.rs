@@ -63,6 +63,32 @@ async fn main() {
         s.close().await;
     }
     let (store, mut app, first) = app_on(&url).await;
+    // The first page of the officer's largest queue, and its count.
+    let officer = app.officer.clone();
+    let q = leqi_console::store::QueueQuery {
+        stage: leqi_console::domain::Stage::Acceptance,
+        kinds: vec![],
+        bureau: officer.bureau_id.clone(),
+        sort: leqi_console::store::Sort::Age,
+        filter: String::new(),
+        cursor: None,
+        direction: leqi_console::store::Direction::Forward,
+        limit: 100,
+    };
+    let (mut page, mut count) = (Vec::new(), Vec::new());
+    let mut total = 0;
+    for _ in 0..20 {
+        let t = Instant::now();
+        let p = store.queue(&q).await.unwrap();
+        page.push(t.elapsed().as_secs_f64() * 1e3);
+        assert!(!p.rows.is_empty());
+        let t = Instant::now();
+        total = store
+            .queue_count(q.stage, &[], &officer.bureau_id, "")
+            .await
+            .unwrap();
+        count.push(t.elapsed().as_secs_f64() * 1e3);
+    }
     let out = Counting::new(Vec::<u8>::new());
     let written = out.written.clone();
     let mut term = Terminal::new(CrosstermBackend::new(out)).unwrap();
@@ -75,6 +101,11 @@ async fn main() {
     println!(
         "time to first full frame (open, counts, first page, detail, draw): {:.1} ms",
         first + first_draw
+    );
+    println!(
+        "first page of 待受理 (100 rows of {total}): median {:.2} ms; its count: median {:.2} ms (of 20)",
+        median(page),
+        median(count)
     );
     let full = written.load(Ordering::Relaxed);
     let mut moves = Vec::new();

@@ -278,6 +278,8 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(150));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut was_busy = false;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Failure {
             code: 1,
@@ -321,6 +323,11 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
                 started.elapsed().as_millis()
             );
         }
+        // A tick counts from the start of work, not from some idle moment.
+        if app.busy > 0 && !was_busy {
+            tick.reset();
+        }
+        was_busy = app.busy > 0;
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => {
@@ -356,6 +363,9 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
         while let Ok(m) = rx.try_recv() {
             let fx = app.on_msg(m);
             spawn(&mut app, fx);
+        }
+        if app.busy == 0 {
+            app.spinner = 0;
         }
         if app.quit {
             break;

@@ -151,17 +151,15 @@ pub async fn execute(
 ) -> Option<Msg> {
     Some(match effect {
         Effect::LoadCounts(nodes) => {
-            let mut out = Vec::new();
-            for (stage, kinds) in nodes {
-                match store
-                    .queue_count(stage, &kinds, &officer.bureau_id, "")
+            // Each count is one index range; they run at once.
+            let counts = nodes
+                .iter()
+                .map(|(stage, kinds)| store.queue_count(*stage, kinds, &officer.bureau_id, ""));
+            Msg::Counts(
+                futures_util::future::try_join_all(counts)
                     .await
-                {
-                    Ok(n) => out.push(n),
-                    Err(e) => return Some(Msg::Counts(Err(e.into()))),
-                }
-            }
-            Msg::Counts(Ok(out))
+                    .map_err(Failure::from),
+            )
         }
         Effect::LoadCount {
             seq,

@@ -396,10 +396,12 @@ impl App {
         self.nodes.get(self.nav)
     }
 
+    /// One count per (stage, kind) node; a stage's 全部 is their sum.
     fn counts_effect(&self) -> Effect {
         Effect::LoadCounts(
             self.nodes
                 .iter()
+                .filter(|n| n.kind.is_some())
                 .map(|n| (n.stage, n.kinds.clone()))
                 .collect(),
         )
@@ -1518,8 +1520,25 @@ impl App {
         }
         match msg {
             Msg::Counts(Ok(counts)) => {
-                for (n, c) in self.nodes.iter_mut().zip(counts) {
+                for (n, c) in self
+                    .nodes
+                    .iter_mut()
+                    .filter(|n| n.kind.is_some())
+                    .zip(counts)
+                {
                     n.count = Some(c);
+                }
+                for i in 0..self.nodes.len() {
+                    if self.nodes[i].kind.is_none() {
+                        let stage = self.nodes[i].stage;
+                        let sum = self
+                            .nodes
+                            .iter()
+                            .filter(|n| n.stage == stage && n.kind.is_some())
+                            .map(|n| n.count.unwrap_or(0))
+                            .sum();
+                        self.nodes[i].count = Some(sum);
+                    }
                 }
                 self.refreshed_at = Some(self.now());
                 self.stale = false;

@@ -91,7 +91,8 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         o.bureau_name.clone()
     };
     let db = app.t(if app.embedded { L::Embedded } else { L::Server });
-    let fresh = match (app.busy > 0, app.stale) {
+    // Work shorter than a spinner tick is not announced: no flicker.
+    let fresh = match (app.busy > 0 && app.spinner > 0, app.stale) {
         (true, _) => format!(
             "{} {}",
             SPINNER[app.spinner % SPINNER.len()],
