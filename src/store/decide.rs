@@ -296,11 +296,13 @@ impl Store {
     /// Writes the results of a chunk's items into their batch, in the
     /// chunk's transaction. A result already there (two consoles resuming
     /// one batch) stays as it was.
+    /// `$3` and `$4`, the outcome and message, are shared by the records:
+    /// a chunk writes its successes in one group and its failures by kind.
     fn result_rows_sql(&self) -> String {
         format!(
             "{} INSERT INTO batch_items (batch_id, seq, item_id, version, outcome, message)
-             SELECT $2, useq, uid, uver, uout, umsg FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",
-            self.records(&[("useq", "bigint"), ("uid", "bigint"), ("uver", "bigint"), ("uout", "text"), ("umsg", "text")])
+             SELECT $2, useq, uid, uver, $3, COALESCE(umsg, $4) FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",
+            self.records(&[("useq", "bigint"), ("uid", "bigint"), ("uver", "bigint"), ("umsg", "text")])
         )
     }
 
@@ -383,16 +385,18 @@ impl Store {
             self.records(&[("uid", "bigint")]),
             self.agg("a.id, a.version, a.last_officer, a.updated_at")
         );
+        // Items of a chunk share their step in groups: what a group shares
+        // is passed once, not parsed from every record.
         let update_sql = format!(
-            "{} UPDATE applications SET state = u.ust, version = version + 1, acting_bureau = u.uacting,
+            "{} UPDATE applications SET state = $4, version = version + 1, acting_bureau = $5,
                  last_officer = $2, last_decider = $2, updated_at = $3
              FROM u WHERE applications.id = u.uid AND applications.version = u.uver",
-            self.records(&[("uid", "bigint"), ("uver", "bigint"), ("ust", "text"), ("uacting", "text")])
+            self.records(&[("uid", "bigint"), ("uver", "bigint")])
         );
         let audit_sql = format!(
             "{} INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
-             SELECT uid, uaction, ufrom, uto, $2, $3, $4, $5, $6, $7 FROM u",
-            self.records(&[("uid", "bigint"), ("uaction", "text"), ("ufrom", "text"), ("uto", "text")])
+             SELECT uid, $8, $9, $10, $2, $3, $4, $5, $6, $7 FROM u",
+            self.records(&[("uid", "bigint")])
         );
         let units = self.records(&[("uunit", "bigint")]);
         let access_sql = format!(
@@ -452,22 +456,25 @@ impl Store {
             }
             // The version guard: an item another officer moved since the load
             // is not updated, and reported as a conflict.
-            let updates = Value::Array(
-                planned
-                    .iter()
-                    .map(|p| json!({"uid": p.id, "uver": p.version, "ust": p.step.to.code(), "uacting": p.acting}))
-                    .collect(),
-            );
+            let mut groups: std::collections::BTreeMap<(State, Option<String>), Vec<Value>> = Default::default();
+            for p in &planned {
+                groups.entry((p.step.to, p.acting.clone())).or_default().push(json!({"uid": p.id, "uver": p.version}));
+            }
             let applied: std::collections::HashSet<i64> = if planned.is_empty() {
                 Default::default()
             } else {
-                let affected = sqlx::query(AssertSqlSafe(update_sql.clone()))
-                    .bind(updates.to_string())
-                    .bind(&officer.login)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                let mut affected = 0;
+                for ((to, acting), recs) in &groups {
+                    affected += sqlx::query(AssertSqlSafe(update_sql.clone()))
+                        .bind(Value::Array(recs.clone()).to_string())
+                        .bind(&officer.login)
+                        .bind(now)
+                        .bind(to.code())
+                        .bind(acting)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                }
                 if affected as usize == planned.len() {
                     planned.iter().map(|p| p.id).collect()
                 } else {
@@ -505,22 +512,25 @@ impl Store {
             }
             planned.retain(|p| applied.contains(&p.id));
             if !planned.is_empty() {
-                let audit = Value::Array(
-                    planned
-                        .iter()
-                        .map(|p| json!({"uid": p.id, "uaction": p.step.action.code(), "ufrom": p.step.from.code(), "uto": p.step.to.code()}))
-                        .collect(),
-                );
-                sqlx::query(AssertSqlSafe(audit_sql.clone()))
-                    .bind(audit.to_string())
-                    .bind(&officer.login)
-                    .bind(&officer.bureau_id)
-                    .bind(reason)
-                    .bind(now)
-                    .bind(batch.map(|b| b.0))
-                    .bind(&client)
-                    .execute(&mut *tx)
-                    .await?;
+                let mut steps: std::collections::BTreeMap<(Action, State, State), Vec<Value>> = Default::default();
+                for p in &planned {
+                    steps.entry((p.step.action, p.step.from, p.step.to)).or_default().push(json!({"uid": p.id}));
+                }
+                for ((action, from, to), recs) in steps {
+                    sqlx::query(AssertSqlSafe(audit_sql.clone()))
+                        .bind(Value::Array(recs).to_string())
+                        .bind(&officer.login)
+                        .bind(&officer.bureau_id)
+                        .bind(reason)
+                        .bind(now)
+                        .bind(batch.map(|b| b.0))
+                        .bind(&client)
+                        .bind(action.code())
+                        .bind(from.code())
+                        .bind(to.code())
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             // What a final step does beyond the state change.
             let units_where = |pred: &dyn Fn(&Planned) -> bool| {
@@ -629,18 +639,24 @@ impl Store {
                     .await?;
             }
             if let Some((batch_id, seqs)) = batch {
-                let outcomes = Value::Array(
-                    results
-                        .iter()
-                        .zip(seqs)
-                        .zip(items)
-                        .map(|((r, seq), it)| match r {
-                            Ok(r) => json!({"useq": seq, "uid": it.id, "uver": it.version, "uout": "done", "umsg": r.action.map(|a| a.zh())}),
-                            Err(e) => json!({"useq": seq, "uid": it.id, "uver": it.version, "uout": e.kind(), "umsg": e.to_string()}),
-                        })
-                        .collect(),
-                );
-                sqlx::query(AssertSqlSafe(batch_sql.clone())).bind(outcomes.to_string()).bind(batch_id).execute(&mut *tx).await?;
+                // Grouped by (outcome, shared message): successes share their
+                // action's name; a failure carries its own message.
+                let mut groups: std::collections::BTreeMap<(&str, Option<&str>), Vec<Value>> = Default::default();
+                for ((r, seq), it) in results.iter().zip(seqs).zip(items) {
+                    match r {
+                        Ok(r) => groups.entry(("done", r.action.map(|a| a.zh()))).or_default().push(json!({"useq": seq, "uid": it.id, "uver": it.version})),
+                        Err(e) => groups.entry((e.kind(), None)).or_default().push(json!({"useq": seq, "uid": it.id, "uver": it.version, "umsg": e.to_string()})),
+                    }
+                }
+                for ((outcome, message), recs) in groups {
+                    sqlx::query(AssertSqlSafe(batch_sql.clone()))
+                        .bind(Value::Array(recs).to_string())
+                        .bind(batch_id)
+                        .bind(outcome)
+                        .bind(message)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             Ok::<_, Error>(results)
         }
@@ -681,12 +697,7 @@ impl Store {
             self.records(&[("uid", "bigint")]),
             self.agg("b.id, b.active, b.version, b.ended_by, b.ended_at")
         );
-        let cols = [
-            ("uid", "bigint"),
-            ("uver", "bigint"),
-            ("udirect", "bigint"),
-            ("uuser", "bigint"),
-        ];
+        let cols = [("uid", "bigint"), ("uver", "bigint")];
         let update_sql = format!(
             "{} UPDATE bindings SET active = FALSE, version = version + 1, ended_at = $2, ended_by = $3, ended_reason = $4
              FROM u WHERE bindings.id = u.uid AND bindings.version = u.uver AND bindings.active",
@@ -694,7 +705,8 @@ impl Store {
         );
         let auth_sql = format!(
             "{} UPDATE authorisations SET active = FALSE, ended_at = $2
-             WHERE active AND (direct_unit_id, unit_id) IN (SELECT udirect, uuser FROM u)",
+             WHERE active AND (direct_unit_id, unit_id) IN
+                 (SELECT b.direct_unit_id, b.user_unit_id FROM bindings b WHERE b.id IN (SELECT uid FROM u))",
             self.records(&cols)
         );
         let audit_sql = format!(
@@ -705,117 +717,188 @@ impl Store {
         let batch_sql = self.result_rows_sql();
         let results = in_tx!(self, |tx| {
             async {
-            type Row = (i64, i64, i64, bool, i64, Option<String>, Option<DateTime<Utc>>, String, String);
-            let text: String = sqlx::query_scalar(AssertSqlSafe(load_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
-            let rows: Vec<Row> = json_row::rows(&text)?
-                .iter()
-                .map(|r| -> Option<Row> {
-                    use json_row::*;
-                    Some((
-                        int(r.first()?)?,
-                        int(r.get(1)?)?,
-                        int(r.get(2)?)?,
-                        flag(r.get(3)?),
-                        int(r.get(4)?)?,
-                        text(r.get(5)?),
-                        time(r.get(6)?),
-                        text(r.get(7)?)?,
-                        text(r.get(8)?)?,
-                    ))
-                })
-                .collect::<Option<Vec<Row>>>()
-                .ok_or_else(|| Error::Invalid("malformed binding row".into()))?;
-            let by_id: std::collections::HashMap<i64, Row> = rows.into_iter().map(|r| (r.0, r)).collect();
-            let mut results = Vec::with_capacity(items.len());
-            let mut planned = Vec::new();
-            for item in items {
-                let judged = match by_id.get(&item.id) {
-                    None => Err(Error::NotFound(format!("未找到绑定关系 {} (no such binding)", item.id))),
-                    Some((_, _, _, false, _, by, at, _, _)) => Err(Error::Precondition(format!(
-                        "绑定关系 {} 已由 {} 于 {} 解除 (already unbound)",
-                        item.id,
-                        by.as_deref().unwrap_or("?"),
-                        at.map(|t| crate::fmt::beijing(t).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
-                    ))),
-                    Some(r) if item.version.is_some_and(|v| v != r.4) => {
-                        Err(Error::Precondition(format!("绑定关系 {} 已被修改（版本 {}） (changed since you saw it)", item.id, r.4)))
-                    }
-                    Some(r) => may_unbind(officer, &r.7, &r.8).map(|_| r.clone()).map_err(Error::from),
-                };
-                match judged {
-                    Ok(r) => {
-                        results.push(ItemResult { id: item.id, action: Some(Action::Unbind), from: None, to: None, version: Some(r.4 + 1), error: None, code: 0 });
-                        planned.push(r);
-                    }
-                    Err(e) => results.push(ItemResult::failed(item.id, &e)),
-                }
-            }
-            let recs = |ps: &[Row]| Value::Array(ps.iter().map(|r| json!({"uid": r.0, "uver": r.4, "udirect": r.1, "uuser": r.2})).collect()).to_string();
-            let applied: std::collections::HashSet<i64> = if planned.is_empty() {
-                Default::default()
-            } else {
-                let affected = sqlx::query(AssertSqlSafe(update_sql.clone()))
-                    .bind(recs(&planned))
-                    .bind(now)
-                    .bind(&officer.login)
-                    .bind(reason)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if affected as usize == planned.len() {
-                    planned.iter().map(|r| r.0).collect()
-                } else {
-                    // Some changed under us: ours are those we ended just now.
-                    let ids = Value::Array(planned.iter().map(|r| json!({"uid": r.0})).collect());
-                    let text: String = sqlx::query_scalar(AssertSqlSafe(check_sql.clone())).bind(ids.to_string()).fetch_one(&mut *tx).await?;
-                    let want: std::collections::HashMap<i64, i64> = planned.iter().map(|r| (r.0, r.4 + 1)).collect();
-                    json_row::rows(&text)?
-                        .iter()
-                        .filter(|r| {
-                            let id = r.first().and_then(json_row::int);
-                            id.is_some_and(|id| r.get(2).and_then(json_row::int) == want.get(&id).copied())
-                                && !r.get(1).is_some_and(json_row::flag)
-                                && r.get(3).and_then(json_row::text).as_deref() == Some(officer.login.as_str())
-                                && r.get(4).and_then(json_row::time) == Some(now)
-                        })
-                        .filter_map(|r| r.first().and_then(json_row::int))
-                        .collect()
-                }
-            };
-            for r in results.iter_mut().filter(|r| r.ok() && !applied.contains(&r.id)) {
-                *r = ItemResult::failed(r.id, &Error::Precondition(format!("绑定关系 {} 刚被他人解除或修改 (changed by someone else just now)", r.id)));
-            }
-            planned.retain(|r| applied.contains(&r.0));
-            if !planned.is_empty() {
-                let v = recs(&planned);
-                sqlx::query(AssertSqlSafe(auth_sql.clone())).bind(&v).bind(now).execute(&mut *tx).await?;
-                sqlx::query(AssertSqlSafe(audit_sql.clone()))
-                    .bind(&v)
-                    .bind(&officer.login)
-                    .bind(&officer.bureau_id)
-                    .bind(reason)
-                    .bind(now)
-                    .bind(batch.map(|b| b.0))
-                    .bind(&client)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if let Some((batch_id, seqs)) = batch {
-                let outcomes = Value::Array(
-                    results
-                        .iter()
-                        .zip(seqs)
-                        .zip(items)
-                        .map(|((r, seq), it)| json!({"useq": seq, "uid": it.id, "uver": it.version,
-                                               "uout": if r.ok() { "done".to_string() } else { r.error.as_ref().map(|e| e.0.clone()).unwrap_or_default() },
-                                               "umsg": r.error.as_ref().map(|e| e.1.clone()).unwrap_or_else(|| "解除绑定".into())}))
-                        .collect(),
+                type Row = (
+                    i64,
+                    i64,
+                    i64,
+                    bool,
+                    i64,
+                    Option<String>,
+                    Option<DateTime<Utc>>,
+                    String,
+                    String,
                 );
-                sqlx::query(AssertSqlSafe(batch_sql.clone())).bind(outcomes.to_string()).bind(batch_id).execute(&mut *tx).await?;
+                let text: String = sqlx::query_scalar(AssertSqlSafe(load_sql.clone()))
+                    .bind(ids.to_string())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let rows: Vec<Row> = json_row::rows(&text)?
+                    .iter()
+                    .map(|r| -> Option<Row> {
+                        use json_row::*;
+                        Some((
+                            int(r.first()?)?,
+                            int(r.get(1)?)?,
+                            int(r.get(2)?)?,
+                            flag(r.get(3)?),
+                            int(r.get(4)?)?,
+                            text(r.get(5)?),
+                            time(r.get(6)?),
+                            text(r.get(7)?)?,
+                            text(r.get(8)?)?,
+                        ))
+                    })
+                    .collect::<Option<Vec<Row>>>()
+                    .ok_or_else(|| Error::Invalid("malformed binding row".into()))?;
+                let by_id: std::collections::HashMap<i64, Row> =
+                    rows.into_iter().map(|r| (r.0, r)).collect();
+                let mut results = Vec::with_capacity(items.len());
+                let mut planned = Vec::new();
+                for item in items {
+                    let judged = match by_id.get(&item.id) {
+                        None => Err(Error::NotFound(format!(
+                            "未找到绑定关系 {} (no such binding)",
+                            item.id
+                        ))),
+                        Some((_, _, _, false, _, by, at, _, _)) => {
+                            Err(Error::Precondition(format!(
+                                "绑定关系 {} 已由 {} 于 {} 解除 (already unbound)",
+                                item.id,
+                                by.as_deref().unwrap_or("?"),
+                                at.map(|t| crate::fmt::beijing(t)
+                                    .format("%Y-%m-%d %H:%M")
+                                    .to_string())
+                                    .unwrap_or_default()
+                            )))
+                        }
+                        Some(r) if item.version.is_some_and(|v| v != r.4) => {
+                            Err(Error::Precondition(format!(
+                                "绑定关系 {} 已被修改（版本 {}） (changed since you saw it)",
+                                item.id, r.4
+                            )))
+                        }
+                        Some(r) => may_unbind(officer, &r.7, &r.8)
+                            .map(|_| r.clone())
+                            .map_err(Error::from),
+                    };
+                    match judged {
+                        Ok(r) => {
+                            results.push(ItemResult {
+                                id: item.id,
+                                action: Some(Action::Unbind),
+                                from: None,
+                                to: None,
+                                version: Some(r.4 + 1),
+                                error: None,
+                                code: 0,
+                            });
+                            planned.push(r);
+                        }
+                        Err(e) => results.push(ItemResult::failed(item.id, &e)),
+                    }
+                }
+                let recs = |ps: &[Row]| {
+                    Value::Array(
+                        ps.iter()
+                            .map(|r| json!({"uid": r.0, "uver": r.4}))
+                            .collect(),
+                    )
+                    .to_string()
+                };
+                let applied: std::collections::HashSet<i64> = if planned.is_empty() {
+                    Default::default()
+                } else {
+                    let affected = sqlx::query(AssertSqlSafe(update_sql.clone()))
+                        .bind(recs(&planned))
+                        .bind(now)
+                        .bind(&officer.login)
+                        .bind(reason)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    if affected as usize == planned.len() {
+                        planned.iter().map(|r| r.0).collect()
+                    } else {
+                        // Some changed under us: ours are those we ended just now.
+                        let ids =
+                            Value::Array(planned.iter().map(|r| json!({"uid": r.0})).collect());
+                        let text: String = sqlx::query_scalar(AssertSqlSafe(check_sql.clone()))
+                            .bind(ids.to_string())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let want: std::collections::HashMap<i64, i64> =
+                            planned.iter().map(|r| (r.0, r.4 + 1)).collect();
+                        json_row::rows(&text)?
+                            .iter()
+                            .filter(|r| {
+                                let id = r.first().and_then(json_row::int);
+                                id.is_some_and(|id| {
+                                    r.get(2).and_then(json_row::int) == want.get(&id).copied()
+                                }) && !r.get(1).is_some_and(json_row::flag)
+                                    && r.get(3).and_then(json_row::text).as_deref()
+                                        == Some(officer.login.as_str())
+                                    && r.get(4).and_then(json_row::time) == Some(now)
+                            })
+                            .filter_map(|r| r.first().and_then(json_row::int))
+                            .collect()
+                    }
+                };
+                for r in results
+                    .iter_mut()
+                    .filter(|r| r.ok() && !applied.contains(&r.id))
+                {
+                    *r = ItemResult::failed(
+                        r.id,
+                        &Error::Precondition(format!(
+                            "绑定关系 {} 刚被他人解除或修改 (changed by someone else just now)",
+                            r.id
+                        )),
+                    );
+                }
+                planned.retain(|r| applied.contains(&r.0));
+                if !planned.is_empty() {
+                    let v = recs(&planned);
+                    sqlx::query(AssertSqlSafe(auth_sql.clone()))
+                        .bind(&v)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(AssertSqlSafe(audit_sql.clone()))
+                        .bind(&v)
+                        .bind(&officer.login)
+                        .bind(&officer.bureau_id)
+                        .bind(reason)
+                        .bind(now)
+                        .bind(batch.map(|b| b.0))
+                        .bind(&client)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some((batch_id, seqs)) = batch {
+                    let mut groups: std::collections::BTreeMap<String, Vec<Value>> =
+                        Default::default();
+                    for ((r, seq), it) in results.iter().zip(seqs).zip(items) {
+                        let (outcome, message) = match &r.error {
+                            None => ("done".to_string(), None),
+                            Some((kind, message)) => (kind.clone(), Some(message.clone())),
+                        };
+                        groups.entry(outcome).or_default().push(
+                            json!({"useq": seq, "uid": it.id, "uver": it.version, "umsg": message}),
+                        );
+                    }
+                    for (outcome, recs) in groups {
+                        sqlx::query(AssertSqlSafe(batch_sql.clone()))
+                            .bind(Value::Array(recs).to_string())
+                            .bind(batch_id)
+                            .bind(&outcome)
+                            .bind(Action::Unbind.zh())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                Ok::<_, Error>(results)
             }
-            Ok::<_, Error>(results)
-        }
-        .await
+            .await
         });
         Ok(results)
     }
