@@ -139,6 +139,16 @@ pub enum Msg {
     Changed,
 }
 
+/// A batch's summary with its per-item results.
+async fn with_items(
+    store: &Store,
+    id: &str,
+    info: store::Result<BatchInfo>,
+) -> Result<(BatchInfo, Vec<BatchItem>), Failure> {
+    let info = info?;
+    Ok((info, store.batch_items(id, false).await?))
+}
+
 /// Runs one effect against the store. `progress` receives batch progress;
 /// `cancelled` is read between batch chunks.
 pub async fn execute(
@@ -256,15 +266,10 @@ pub async fn execute(
                     !cancelled.load(std::sync::atomic::Ordering::SeqCst)
                 })
                 .await;
-            let result = match result {
-                Ok(info) => store
-                    .batch_items(&id, false)
-                    .await
-                    .map(|items| (info, items))
-                    .map_err(Failure::from),
-                Err(e) => Err(e.into()),
-            };
-            Msg::BatchDone { id, result }
+            Msg::BatchDone {
+                result: with_items(store, &id, result).await,
+                id,
+            }
         }
         Effect::LoadBatches => Msg::Batches(
             store
@@ -273,15 +278,11 @@ pub async fn execute(
                 .map_err(Failure::from),
         ),
         Effect::LoadBatch { id } => {
-            let result = match store.batch(&id).await {
-                Ok(info) => store
-                    .batch_items(&id, false)
-                    .await
-                    .map(|items| (info, items))
-                    .map_err(Failure::from),
-                Err(e) => Err(e.into()),
-            };
-            Msg::BatchDone { id, result }
+            let info = store.batch(&id).await;
+            Msg::BatchDone {
+                result: with_items(store, &id, info).await,
+                id,
+            }
         }
         Effect::ExportBatch { id } => {
             let result = match store.batch_items(&id, false).await {

@@ -1059,6 +1059,23 @@ impl App {
         Ok(stage)
     }
 
+    /// The stage the officer may act on for the selected item; otherwise
+    /// None, having told them why (still loading, or not theirs to decide).
+    fn actionable_stage(&mut self) -> Option<Stage> {
+        let verdict = self.selected_detail().map(|d| self.can_act(d));
+        match verdict {
+            None => {
+                self.status = Some(self.t(L::Loading).into());
+                None
+            }
+            Some(Err(why)) => {
+                self.message(L::NotYours, vec![why]);
+                None
+            }
+            Some(Ok(stage)) => Some(stage),
+        }
+    }
+
     fn selected_detail(&self) -> Option<&Application> {
         let row = self.window.selected()?;
         self.detail.as_deref().filter(|d| d.id == row.id)
@@ -1159,16 +1176,11 @@ impl App {
             });
             return vec![];
         }
-        let Some(d) = self.selected_detail() else {
-            self.status = Some(self.t(L::Loading).into());
+        let Some(stage) = self.actionable_stage() else {
             return vec![];
         };
-        let stage = match self.can_act(d) {
-            Ok(s) => s,
-            Err(why) => {
-                self.message(L::NotYours, vec![why]);
-                return vec![];
-            }
+        let Some(d) = self.selected_detail() else {
+            return vec![];
         };
         let zh = self.lang.zh();
         if d.kind == Kind::Exit && d.bound_user_units > 0 {
@@ -1306,16 +1318,11 @@ impl App {
             );
             return vec![];
         }
-        let Some(d) = self.selected_detail() else {
-            self.status = Some(self.t(L::Loading).into());
+        let Some(stage) = self.actionable_stage() else {
             return vec![];
         };
-        let stage = match self.can_act(d) {
-            Ok(s) => s,
-            Err(why) => {
-                self.message(L::NotYours, vec![why]);
-                return vec![];
-            }
+        let Some(d) = self.selected_detail() else {
+            return vec![];
         };
         let Ok(step) = workflow::step(d.kind, d.state, Decision::Reject) else {
             return vec![];
