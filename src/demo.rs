@@ -641,8 +641,17 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
     } else if roll < 55 {
         let k = g.rng.below(seq.len() as u64) as usize;
         (seq[k].state(), k)
-    } else if roll < 80 {
+    } else if roll < 78 {
         (State::Confirmed, seq.len())
+    } else if roll < 80 {
+        // The rarer ends: an access application still a taxpayer's draft
+        // (never in a queue), and invitations and subscriptions set
+        // unsuccessful when their direct-connect unit's exit was confirmed.
+        match kind {
+            Kind::Access => (State::Draft, 0),
+            Kind::Invitation | Kind::Subscription => (State::Unsuccessful, 0),
+            _ => (State::Confirmed, seq.len()),
+        }
     } else {
         let k = g.rng.below(seq.len() as u64) as usize;
         let st = match seq[k] {
@@ -770,7 +779,8 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
     };
     let submitted =
         g.now - Duration::days(age_days) - Duration::seconds(g.rng.below(86_400) as i64);
-    let mut events = vec![NewEvent {
+    let mut events = Vec::new();
+    events.push(NewEvent {
         application_id: id,
         action: Action::Submit,
         from: None,
@@ -783,8 +793,14 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
         bureau_id: None,
         reason: None,
         at: submitted,
-    }];
-    if kind == Kind::Invitation && !matches!(state, State::AwaitingUnit | State::Declined) {
+    });
+    if state == State::Draft {
+        // Not yet filed: nothing has happened an officer could see.
+        events.clear();
+    }
+    if kind == Kind::Invitation
+        && !matches!(state, State::AwaitingUnit | State::Declined | State::Draft)
+    {
         events.push(NewEvent {
             application_id: id,
             action: Action::Submit,
@@ -801,7 +817,10 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
     let mut from = State::PendingAcceptance;
     let steps: Vec<Stage> = if state.in_flight() || state == State::Confirmed {
         seq[..stages_passed].to_vec()
-    } else if matches!(state, State::AwaitingUnit | State::Declined) {
+    } else if matches!(
+        state,
+        State::AwaitingUnit | State::Declined | State::Draft | State::Unsuccessful
+    ) {
         vec![]
     } else {
         seq[..=stages_passed].to_vec()
@@ -851,6 +870,21 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
         });
         last = Some(who);
         from = step.to;
+    }
+    if state == State::Unsuccessful {
+        t += Duration::hours(6);
+        let who = g.officer_of(county, Level::Province, None);
+        events.push(NewEvent {
+            application_id: id,
+            action: Action::SetUnsuccessful,
+            from: Some(State::PendingAcceptance),
+            to: Some(State::Unsuccessful),
+            officer: who.clone(),
+            bureau_id: Some(PROVINCE.to_string()),
+            reason: Some("直连单位退出申请确认通过，审批中的申请置为不成功".into()),
+            at: t,
+        });
+        last = Some(who);
     }
     let acting = Stage::of_state(state)
         .and_then(|st| g.workflow.rule(kind, st))
