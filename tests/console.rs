@@ -534,3 +534,25 @@ async fn another_officers_change_refreshes_the_view_in_place() {
         c.app.window.rows.iter().map(|r| r.id).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn the_bindings_view_at_both_sizes_and_languages() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut c = console(lang, "mouxian-zhao", 3000).await;
+        // The direct-connect unit with the most bindings, found by its code.
+        let top = pairs(&c.store, "SELECT u.id, u.uscc FROM units u JOIN bindings b ON b.direct_unit_id = u.id WHERE b.active GROUP BY u.id, u.uscc ORDER BY count(*) DESC, u.id LIMIT 1").await;
+        press(&mut c.app, &c.store, "f").await;
+        type_text(&mut c.app, &c.store, &top[0].1).await;
+        press(&mut c.app, &c.store, "enter space space").await;
+        assert!(
+            matches!(&c.app.screen, Screen::Bindings(b) if b.rows.len() >= 3 && b.selected.len() == 2),
+            "{:?} {:?}",
+            top,
+            c.app.status
+        );
+        let l = if lang == Lang::Zh { "zh" } else { "en" };
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            insta::assert_snapshot!(format!("bindings_{l}_{w}x{h}"), render(&c.app, w, h));
+        }
+    }
+}

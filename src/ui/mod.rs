@@ -114,7 +114,7 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         safe(&o.login),
         safe(&bureau),
         o.level.label(zh),
-        roles.join("、"),
+        roles.join(if zh { "、" } else { ", " }),
         db
     );
     let right = format!("{fresh} ");

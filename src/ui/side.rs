@@ -89,7 +89,7 @@ pub fn bindings(f: &mut Frame, app: &App, b: &BindingsView, theme: &Theme, area:
         app.t(L::ColName),
         app.t(L::Relation),
         if zh { "绑定日期" } else { "Since" },
-        if zh { "邀请" } else { "Invitation" },
+        if zh { "邀请" } else { "Inv." },
     ])
     .style(theme.title);
     let widths = [
@@ -97,7 +97,7 @@ pub fn bindings(f: &mut Frame, app: &App, b: &BindingsView, theme: &Theme, area:
         Constraint::Length(7),
         Constraint::Length(18),
         Constraint::Min(12),
-        Constraint::Length(12),
+        Constraint::Length(if zh || inner.width < 100 { 12 } else { 20 }),
         Constraint::Length(10),
         Constraint::Length(8),
     ];
