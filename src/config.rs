@@ -44,6 +44,47 @@ impl Paths {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_file_reads_and_rejects_what_it_should() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "theme = \"16\"\nlang = \"en\"\n[[workflow]]\nkind = \"invitation\"\nstage = \"confirmation\"\nlevel = \"province\"\n").unwrap();
+        let c = Config::load(&f).unwrap();
+        assert_eq!(c.theme.as_deref(), Some("16"));
+        let wf = c.workflow().unwrap();
+        assert_eq!(
+            wf.rule(Kind::Invitation, Stage::Confirmation)
+                .unwrap()
+                .level,
+            Level::Province
+        );
+        std::fs::write(&f, "colour = 1\n").unwrap();
+        assert!(
+            Config::load(&f).unwrap_err().contains("config.toml"),
+            "a bad file is named"
+        );
+        std::fs::write(
+            &f,
+            "[[workflow]]\nkind = \"invitation\"\nstage = \"review\"\nlevel = \"county\"\n",
+        )
+        .unwrap();
+        assert!(
+            Config::load(&f).unwrap().workflow().is_err(),
+            "invitations have no review stage"
+        );
+        assert!(
+            Config::load(&dir.path().join("missing.toml"))
+                .unwrap()
+                .database_url
+                .is_none()
+        );
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct StageConfig {
     pub kind: String,
@@ -74,6 +115,8 @@ pub struct Config {
     pub database_url: Option<String>,
     pub lang: Option<String>,
     pub keymap: Option<String>,
+    /// "default" (256 colours), "16", or "none"; NO_COLOR always wins.
+    pub theme: Option<String>,
     /// Items older than this many days are marked overdue.
     pub overdue_days: Option<i64>,
     pub separation_of_duties: Option<bool>,

@@ -158,7 +158,7 @@ pub async fn run(cli: &Cli, mut ctx: Context) -> CliResult<i32> {
         cli.keymap.as_deref().or(ctx.config.keymap.as_deref()),
         &ctx.paths.config_dir.join("keymap.toml"),
     );
-    let theme = Theme::detect(None);
+    let theme = Theme::detect(ctx.config.theme.as_deref());
     let drafts = Drafts::new(
         Some(ctx.paths.state_dir.join("drafts")),
         &crate::store::redact(&ctx.database_url),
