@@ -173,6 +173,19 @@ pub struct Selection {
     pub anchor: Option<i64>,
 }
 
+impl Selection {
+    /// The selection as batch items, each at the version the officer saw.
+    pub fn decide_items(&self) -> Vec<DecideItem> {
+        self.items
+            .iter()
+            .map(|(id, (v, _))| DecideItem {
+                id: *id,
+                version: Some(*v),
+            })
+            .collect()
+    }
+}
+
 pub struct BindingsView {
     pub unit: i64,
     pub unit_name: String,
@@ -1154,15 +1167,7 @@ impl App {
 
     fn begin_pass(&mut self) -> Vec<Effect> {
         if !self.selection.items.is_empty() {
-            let items: Vec<DecideItem> = self
-                .selection
-                .items
-                .iter()
-                .map(|(id, (v, _))| DecideItem {
-                    id: *id,
-                    version: Some(*v),
-                })
-                .collect();
+            let items = self.selection.decide_items();
             let title = self.batch_title(BatchOp::Decide(Decision::Pass), items.len());
             let lines = self.selection_summary(Decision::Pass);
             self.modal = Some(Modal::Confirm {
@@ -1290,15 +1295,7 @@ impl App {
 
     fn begin_reject(&mut self) -> Vec<Effect> {
         if !self.selection.items.is_empty() {
-            let items: Vec<DecideItem> = self
-                .selection
-                .items
-                .iter()
-                .map(|(id, (v, _))| DecideItem {
-                    id: *id,
-                    version: Some(*v),
-                })
-                .collect();
+            let items = self.selection.decide_items();
             let summary = self.selection_summary(Decision::Reject);
             let stage = self.node().map(|n| n.stage);
             let key = format!(
