@@ -936,6 +936,36 @@ fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
     c.events.extend(events);
 }
 
+/// An application of the seed county with an empty form and no history.
+fn bare_application(
+    id: i64,
+    kind: Kind,
+    state: State,
+    unit_id: i64,
+    name: String,
+    at: DateTime<Utc>,
+) -> NewApplication {
+    NewApplication {
+        id,
+        kind,
+        state,
+        unit_id,
+        uscc: String::new(),
+        name,
+        county_id: SEED_COUNTY.into(),
+        province_id: PROVINCE.into(),
+        acting_bureau: None,
+        direct_unit_id: None,
+        form: "{}".into(),
+        failed_checks: 0,
+        passed_checks: 0,
+        submitted_at: at,
+        updated_at: at,
+        last_officer: None,
+        last_decider: None,
+    }
+}
+
 /// `n` bare applications of one kind and state in the seed county, for
 /// races and benchmarks; returns their ids.
 pub async fn synthetic_items(
@@ -967,25 +997,17 @@ pub async fn synthetic_items(
         });
     let at = now();
     for i in 0..n as i64 {
-        c.applications.push(NewApplication {
-            id: apps0 + 1 + i,
+        let mut a = bare_application(
+            apps0 + 1 + i,
             kind,
             state,
-            unit_id: unit,
-            uscc: c.units[0].facts.uscc.clone(),
-            name: format!("批量测试{i:05}"),
-            county_id: SEED_COUNTY.into(),
-            province_id: PROVINCE.into(),
-            acting_bureau: acting.clone(),
-            direct_unit_id: None,
-            form: "{}".into(),
-            failed_checks: 0,
-            passed_checks: 0,
-            submitted_at: at,
-            updated_at: at,
-            last_officer: None,
-            last_decider: None,
-        });
+            unit,
+            format!("批量测试{i:05}"),
+            at,
+        );
+        a.uscc = c.units[0].facts.uscc.clone();
+        a.acting_bureau = acting.clone();
+        c.applications.push(a);
     }
     store.insert_chunk(&c).await?;
     store.move_sequences().await?;
@@ -1021,25 +1043,16 @@ pub async fn synthetic_bindings(store: &Store, n: usize) -> Result<(i64, Vec<i64
             format!("批量解绑集团有限公司第{i}分公司"),
             false,
         ));
-        c.applications.push(NewApplication {
-            id: inv,
-            kind: Kind::Invitation,
-            state: State::Confirmed,
-            unit_id: user,
-            uscc: String::new(),
-            name: format!("批量解绑集团有限公司第{i}分公司"),
-            county_id: SEED_COUNTY.into(),
-            province_id: PROVINCE.into(),
-            acting_bureau: None,
-            direct_unit_id: Some(direct),
-            form: "{}".into(),
-            failed_checks: 0,
-            passed_checks: 0,
-            submitted_at: at,
-            updated_at: at,
-            last_officer: None,
-            last_decider: None,
-        });
+        let mut a = bare_application(
+            inv,
+            Kind::Invitation,
+            State::Confirmed,
+            user,
+            format!("批量解绑集团有限公司第{i}分公司"),
+            at,
+        );
+        a.direct_unit_id = Some(direct);
+        c.applications.push(a);
         c.bindings.push(NewBinding {
             id: bind0 + 1 + i,
             direct_unit_id: direct,

@@ -68,7 +68,6 @@ messages! {
     None_ = "无", "none";
     System = "应用系统", "System";
     RequestType = "请求类型", "Request";
-    Period = "期限", "Period";
     Contact = "联系人", "Contact";
     LegalRep = "法定代表人", "Legal rep.";
     State = "状态", "State";
@@ -85,7 +84,6 @@ messages! {
     Bytes = "字节", "bytes";
     Filter = "筛选", "Filter";
     Sort = "排序", "Sort";
-    Overdue = "超期", "overdue";
     Help = "帮助", "Help";
     HelpClose = "按 Esc 或 ? 关闭", "Esc or ? closes";
     Confirm = "确认", "Confirm";
@@ -100,10 +98,10 @@ messages! {
     QuitUnsaved = "理由尚未提交（草稿已保存）。确定退出？", "The reason is not submitted (draft kept). Quit?";
     KeymapFallback = "键位文件有误，已使用默认键位：", "Keymap file is malformed; using the defaults: ";
     NotYours = "您不能办理此环节：", "You cannot act on this stage: ";
+    CannotAct = "不能办理", "Cannot act";
+    Notice = "提示", "Notice";
     ExitBlocked = "仍有使用单位未解除绑定，不能通过", "User units are still bound: cannot pass";
     ExitEffects = "确认后将：", "Confirming will:";
-    Yes = "是", "yes";
-    No = "否", "no";
     Refreshed = "已刷新", "Refreshed";
     Keys = "按键", "Keys";
     Action = "操作", "Action";

@@ -702,3 +702,22 @@ async fn each_province_applies_its_own_thresholds() {
         .unwrap();
     assert_eq!(c.outcome, leqi_console::domain::checks::Outcome::Pass);
 }
+
+#[tokio::test]
+async fn a_new_database_holds_the_workflow_table() {
+    for db in databases().await {
+        let s = Store::open(&db.url).await.unwrap();
+        let n = scalar(&s, "SELECT count(*) FROM workflow_stages").await;
+        let expected = Kind::ALL
+            .iter()
+            .map(|k| leqi_console::domain::workflow::stages(*k).len() as i64)
+            .sum::<i64>();
+        assert_eq!(
+            n, expected,
+            "{}: every stage of every kind is stored",
+            db.label
+        );
+        let province = pairs(&s, "SELECT CAST(0 AS BIGINT), level FROM workflow_stages WHERE kind = 'access' AND stage = 'confirmation'").await;
+        assert_eq!(province[0].1, "province");
+    }
+}

@@ -1082,7 +1082,7 @@ impl App {
                 None
             }
             Some(Err(why)) => {
-                self.message(L::NotYours, vec![why]);
+                self.message(L::CannotAct, vec![why]);
                 None
             }
             Some(Ok(stage)) => Some(stage),
@@ -1807,7 +1807,7 @@ impl App {
                     fx.extend(self.reload_detail());
                     fx
                 } else {
-                    self.message(L::NotYours, vec![f.message]);
+                    self.message(L::CannotAct, vec![f.message]);
                     vec![]
                 }
             }
@@ -1834,7 +1834,7 @@ impl App {
     /// A notice shown once at start (a malformed keymap, say).
     pub fn on_msg_notice(&mut self, text: String) {
         self.modal = Some(Modal::Message {
-            title: self.t(L::Help).into(),
+            title: self.t(L::Notice).into(),
             lines: vec![text],
         });
     }

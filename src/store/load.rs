@@ -377,10 +377,6 @@ impl Store {
         self.audit_where("application_id = $1", application).await
     }
 
-    pub async fn binding_history(&self, binding: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_where("binding_id = $1", binding).await
-    }
-
     pub async fn bound_count(&self, direct_unit: i64) -> Result<i64> {
         Ok(on_pool!(self, |p| {
             sqlx::query_scalar("SELECT count(*) FROM bindings WHERE direct_unit_id = $1 AND active")
@@ -468,17 +464,6 @@ impl Store {
             .bind(limit)
             .fetch_all(p)
             .await?
-        }))
-    }
-
-    /// The bureau name for display.
-    pub async fn bureau_name(&self, id: &str) -> Result<String> {
-        Ok(on_pool!(self, |p| {
-            sqlx::query_scalar("SELECT name FROM bureaus WHERE id = $1")
-                .bind(id)
-                .fetch_optional(p)
-                .await?
-                .unwrap_or_else(|| id.to_string())
         }))
     }
 }

@@ -187,6 +187,17 @@ impl Store {
         };
         store.migrate().await?;
         store.workflow = store.load_workflow().await?;
+        // A new database gets the default workflow written, so that the
+        // table holds what the Rust code acts on from the start.
+        let stored: i64 = on_pool!(store, |p| sqlx::query_scalar(
+            "SELECT count(*) FROM workflow_stages"
+        )
+        .fetch_one(p)
+        .await?);
+        if stored == 0 {
+            let wf = store.workflow.clone();
+            store.save_workflow(&wf).await?;
+        }
         Ok(store)
     }
 
