@@ -5,13 +5,14 @@
 //!     cargo bench --bench console
 //!     LEQI_BENCH_DB=sqlite:///path/to/1m.db cargo bench --bench console   (adds time to first full frame)
 
-use leqi_console::app::App;
-use leqi_console::app::drafts::Drafts;
-use leqi_console::app::headless::{press, settle};
+use leqi_console::app::{App, Ctx};
+use leqi_console::console::drafts::Drafts;
+use leqi_console::console::executor::Executor;
+use leqi_console::console::headless::{press, settle};
+use leqi_console::console::terminal::Counting;
 use leqi_console::i18n::Lang;
 use leqi_console::keymap::Keymap;
 use leqi_console::store::Store;
-use leqi_console::tui::Counting;
 use leqi_console::ui::{self, Theme, theme::ThemeName};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -24,26 +25,32 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn app_on(url: &str) -> (Store, App, f64) {
+async fn app_on(url: &str) -> (Store, App, Executor, f64) {
     let t = Instant::now();
     let store = Store::open(url).await.unwrap();
     let officer = store
         .officer(leqi_console::demo::DEMO_OFFICER)
         .await
         .unwrap();
-    let mut app = App::new(
-        officer,
-        Lang::Zh,
-        store.is_embedded(),
-        Keymap::builtin("default").unwrap(),
-        store.workflow.clone(),
-        store.thresholds.clone(),
-        7,
+    let exec = Executor::new(
+        std::sync::Arc::new(store.clone()),
+        officer.clone(),
+        std::env::temp_dir(),
         Drafts::new(None, url),
     );
+    let mut app = App::new(Ctx {
+        officer,
+        lang: Lang::Zh,
+        embedded: store.is_embedded(),
+        keymap: Keymap::builtin("default").unwrap(),
+        workflow: store.workflow.clone(),
+        thresholds: store.thresholds.clone(),
+        overdue_days: 7,
+        clock: None,
+    });
     let fx = app.start();
-    settle(&mut app, &store, fx).await;
-    (store, app, t.elapsed().as_secs_f64() * 1e3)
+    settle(&mut app, &exec, fx).await;
+    (store, app, exec, t.elapsed().as_secs_f64() * 1e3)
 }
 
 #[tokio::main]
@@ -62,9 +69,9 @@ async fn main() {
             .unwrap();
         s.close().await;
     }
-    let (store, mut app, first) = app_on(&url).await;
+    let (store, mut app, exec, first) = app_on(&url).await;
     // The first page of the officer's largest queue, and its count.
-    let officer = app.officer.clone();
+    let officer = app.ctx.officer.clone();
     let q = leqi_console::store::QueueQuery {
         stage: leqi_console::domain::Stage::Acceptance,
         kinds: vec![],
@@ -95,7 +102,10 @@ async fn main() {
     term.resize(ratatui::layout::Rect::new(0, 0, 80, 24))
         .unwrap();
     let t = Instant::now();
-    term.draw(|f| ui::draw(f, &app, &theme)).unwrap();
+    term.draw(|f| {
+        ui::draw(f, &app, &theme);
+    })
+    .unwrap();
     let first_draw = t.elapsed().as_secs_f64() * 1e3;
     println!("database: {}", leqi_console::store::redact(&url));
     println!(
@@ -111,10 +121,13 @@ async fn main() {
     let mut moves = Vec::new();
     let mut frame_ms = Vec::new();
     for _ in 0..20 {
-        press(&mut app, &store, "j").await;
+        press(&mut app, &exec, "j").await;
         let before = written.load(Ordering::Relaxed);
         let t = Instant::now();
-        term.draw(|f| ui::draw(f, &app, &theme)).unwrap();
+        term.draw(|f| {
+            ui::draw(f, &app, &theme);
+        })
+        .unwrap();
         frame_ms.push(t.elapsed().as_secs_f64() * 1e3);
         moves.push((written.load(Ordering::Relaxed) - before) as f64);
     }

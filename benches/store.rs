@@ -7,6 +7,9 @@
 //! timed operation starts from a checkpointed (SQLite) or vacuumed
 //! (PostgreSQL) state, and the clock runs around the work only.
 
+#[path = "../tests/common/fixtures.rs"]
+mod fixtures;
+
 use leqi_console::demo;
 use leqi_console::domain::*;
 use leqi_console::store::*;
@@ -78,7 +81,7 @@ async fn settle(s: &Store) {
 }
 
 async fn unbind(s: &Store) -> f64 {
-    let (_, ids) = demo::synthetic_bindings(s, N).await.unwrap();
+    let (_, ids) = fixtures::synthetic_bindings(s, N).await.unwrap();
     settle(s).await;
     let o = s.officer("mouxian-zhao").await.unwrap();
     let items: Vec<DecideItem> = ids
@@ -105,7 +108,7 @@ async fn unbind(s: &Store) -> f64 {
 }
 
 async fn confirm(s: &Store) -> f64 {
-    let ids = demo::synthetic_items(s, Kind::Access, State::PendingConfirmation, N)
+    let ids = fixtures::synthetic_items(s, Kind::Access, State::PendingConfirmation, N)
         .await
         .unwrap();
     settle(s).await;
@@ -131,7 +134,7 @@ async fn confirm(s: &Store) -> f64 {
 /// N versioned updates and N audit inserts in one transaction, one
 /// statement (one round trip) each.
 async fn bare_per_statement(s: &Store) -> f64 {
-    let ids = demo::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
+    let ids = fixtures::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
         .await
         .unwrap();
     settle(s).await;
@@ -177,7 +180,7 @@ async fn bare_setwise(s: &Store) -> Option<f64> {
     let Backend::Postgres(p) = &s.backend else {
         return None;
     };
-    let ids = demo::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
+    let ids = fixtures::synthetic_items(s, Kind::Extension, State::PendingAcceptance, N)
         .await
         .unwrap();
     settle(s).await;

@@ -19,6 +19,18 @@ impl Lang {
     pub fn zh(self) -> bool {
         self == Lang::Zh
     }
+
+    /// This language's half of a bilingual message "中文 (English)"; the
+    /// whole message when it has no halves.
+    pub fn half(self, s: &str) -> String {
+        match s.rfind(" (") {
+            Some(i) if s.ends_with(')') => match self {
+                Lang::Zh => s[..i].to_string(),
+                Lang::En => s[i + 2..s.len() - 1].to_string(),
+            },
+            _ => s.to_string(),
+        }
+    }
 }
 
 macro_rules! messages {
@@ -31,6 +43,15 @@ macro_rules! messages {
                 match (self, lang) {
                     $((Msg::$name, Lang::Zh) => $zh, (Msg::$name, Lang::En) => $en,)+
                 }
+            }
+            /// The message with `{0}`, `{1}`, ... filled in: each language
+            /// orders its own words.
+            pub fn fill(self, lang: Lang, args: &[&dyn std::fmt::Display]) -> String {
+                let mut out = self.get(lang).to_string();
+                for (i, a) in args.iter().enumerate() {
+                    out = out.replace(&format!("{{{i}}}"), &a.to_string());
+                }
+                out
             }
         }
     };
@@ -111,6 +132,47 @@ messages! {
     Succeeded = "成功", "succeeded";
     Failed = "失败", "failed";
     Pending = "未处理", "pending";
+    HintPass = "通过", "pass";
+    HintReject = "不通过", "reject";
+    HintUnbindSelected = "解除选中", "unbind selected";
+    HintTab = "标签", "tab";
+    HintSelect = "选中", "select";
+    FindUnitPrompt = "查找直连单位（代码或名称）", "Find direct-connect unit (code or name)";
+    HandledElsewhere = "已被处理", "handled";
+    Rows = "个", "rows";
+    NoBindings = "没有有效的绑定关系", "No active bindings";
+    ColId = "编号", "Id";
+    ColSince = "绑定日期", "Since";
+    ColInvitation = "邀请", "Inv.";
+    ColItem = "编号", "Item";
+    ColResult = "结果", "Result";
+    ColDetail = "说明", "Detail";
+    FailuresOnlyShown = " · 仅显示失败项", " · failures only";
+    RunningEscCancels = " · 处理中（Esc 取消）", " · running (Esc cancels)";
+    StillBoundCount = "未解绑使用单位 {0} 个", "{0} user units still bound";
+    PressAnyKey = "按任意键关闭", "Press any key";
+    Items = "项", "items";
+    TemplatesKeys = "{0}（{1}）", "{0} ({1})";
+    CancelKeepsDraft = "取消（保留草稿）", "cancel (keeps the draft)";
+    Submit = "提交", "submit";
+    NewLine = "换行", "new line";
+    BatchPass = "批量通过", "Pass in batch";
+    BatchReject = "批量不通过", "Reject in batch";
+    BatchUnbind = "批量解除绑定", "Unbind in batch";
+    BatchTitle = "{0} {1} 项？", "{0}: {1} items?";
+    BatchEachChecked = "每项单独校验权限、职责分离和版本；不能办理的跳过并列出原因。", "Each item is checked on its own; those that cannot be decided are skipped with the reason.";
+    Cancelling = "正在取消：当前批次块完成后停止", "Cancelling after the chunk in flight";
+    NoBatches = "没有批量处理记录", "No batches yet";
+    NoSuchUnit = "没有找到这个直连单位", "No such direct-connect unit";
+    UnitsMatch = "找到 {0} 个直连单位，显示第一个；输入完整代码可精确查找", "{0} direct-connect units match; showing the first (type the full code to be exact)";
+    UnbindUnit = "直连单位：{0}", "Direct-connect unit: {0}";
+    UnbindWhat = "解除 {0} 个使用单位的绑定，并终止其经该单位获得的能力授权。", "Unbind {0} user units and end their authorisations through this unit.";
+    ExitStillBound = "仍有 {0} 个使用单位未解除绑定，退出申请不能通过。按 {1} 查看并解除绑定。", "{0} user units are still bound: the exit cannot pass. Press {1} to see and unbind them.";
+    ExitCancels = "· 取消已订阅能力 {0} 项、能力授权 {1} 项", "· cancel {0} subscribed capabilities and {1} authorisations";
+    ExitStops = "· 审批中的邀请和能力订阅 {0} 件置为不成功", "· set {0} in-flight invitations and subscriptions unsuccessful";
+    ExitNoLonger = "· 该单位不再是直连单位", "· the unit is no longer direct-connect";
+    ListSep = "、", ", ";
+    BatchLeft = "批次 {0} 尚有 {1} 项未处理：按 B 查看并继续", "Batch {0} has {1} items left: press B to see and resume it";
 }
 
 #[cfg(test)]
@@ -129,5 +191,21 @@ mod tests {
                 "{m:?} has a Chinese label"
             );
         }
+    }
+
+    #[test]
+    fn both_languages_take_the_same_arguments() {
+        let holes = |s: &str| -> Vec<usize> {
+            (0..10)
+                .filter(|i| s.contains(&format!("{{{i}}}")))
+                .collect()
+        };
+        for m in Msg::ALL {
+            assert_eq!(holes(m.get(Lang::Zh)), holes(m.get(Lang::En)), "{m:?}");
+        }
+        assert_eq!(
+            Msg::BatchTitle.fill(Lang::En, &[&"Pass in batch", &3]),
+            "Pass in batch: 3 items?"
+        );
     }
 }

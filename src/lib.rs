@@ -5,11 +5,12 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod console;
+pub mod context;
 pub mod demo;
 pub mod domain;
 pub mod fmt;
 pub mod i18n;
 pub mod keymap;
 pub mod store;
-pub mod tui;
 pub mod ui;

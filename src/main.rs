@@ -1,9 +1,10 @@
 //! leqi-console: the tax officers' console for the Leqi direct-connection
-//! approval workflow. Hooks, config, run; nothing else.
+//! approval workflow. Parse, bootstrap, run; nothing else.
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use leqi_console::cli::{self, Cli, Context};
+use leqi_console::cli::{self, Cli};
+use leqi_console::context::Context;
 
 fn main() {
     let cli = Cli::parse();
@@ -19,13 +20,13 @@ fn main() {
         ),
     };
     let code = runtime.block_on(async {
-        let ctx = match Context::resolve(&cli) {
+        let ctx = match Context::resolve(&cli.global) {
             Ok(c) => c,
             Err(f) => fail(f.code, &f.message),
         };
         let result = match &cli.command {
-            Some(cmd) => cli::run(&cli, cmd, &ctx).await,
-            None => leqi_console::tui::run(&cli, ctx).await,
+            Some(cmd) => cli::run(cmd, &ctx).await,
+            None => leqi_console::console::run(ctx).await,
         };
         match result {
             Ok(code) => code,

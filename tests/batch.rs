@@ -3,13 +3,12 @@
 
 mod common;
 use common::*;
-use leqi_console::app::drafts::Drafts;
-use leqi_console::app::headless::{press, settle, type_text};
 use leqi_console::app::{App, Modal, Screen};
+use leqi_console::console::executor::Executor;
+use leqi_console::console::headless::{press, type_text};
 use leqi_console::demo::{self, SEED_COUNTY};
 use leqi_console::domain::*;
 use leqi_console::i18n::Lang;
-use leqi_console::keymap::Keymap;
 use leqi_console::store::*;
 use std::process::Command;
 
@@ -22,21 +21,8 @@ fn bin(db: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-async fn app(store: &Store, login: &str, drafts: &std::path::Path) -> App {
-    let o = store.officer(login).await.unwrap();
-    let mut a = App::new(
-        o,
-        Lang::Zh,
-        true,
-        Keymap::builtin("default").unwrap(),
-        store.workflow.clone(),
-        store.thresholds.clone(),
-        7,
-        Drafts::new(Some(drafts.into()), "t"),
-    );
-    let fx = a.start();
-    settle(&mut a, store, fx).await;
-    a
+async fn app(store: &Store, login: &str, drafts: &std::path::Path) -> (App, Executor) {
+    console_app(store, login, Lang::Zh, drafts, "t", None).await
 }
 
 #[test]
@@ -158,12 +144,12 @@ async fn the_console_decides_a_selection_in_one_batch() {
         let s = demo_store(&db, 300).await;
         let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 250).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut a = app(&s, "mouxian-zhao", dir.path()).await;
-        press(&mut a, &s, "/").await;
-        type_text(&mut a, &s, "批量测试").await;
-        press(&mut a, &s, "enter *").await;
+        let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+        press(&mut a, &x, "/").await;
+        type_text(&mut a, &x, "批量测试").await;
+        press(&mut a, &x, "enter *").await;
         assert_eq!(
-            a.selection.items.len(),
+            a.queue.selection.items.len(),
             250,
             "{}: every item matching the filter, not only those on screen",
             db.label
@@ -175,13 +161,13 @@ async fn the_console_decides_a_selection_in_one_batch() {
         s.decide(&qian, ids[7], Decision::Pass, None, None)
             .await
             .unwrap();
-        press(&mut a, &s, "a").await;
+        press(&mut a, &x, "a").await;
         let Some(Modal::Confirm { title, lines, .. }) = &a.modal else {
             panic!("a confirmation first")
         };
         assert!(title.contains("250"), "{title}");
         assert!(lines[0].contains("延续 250"), "{lines:?}");
-        press(&mut a, &s, "y").await;
+        press(&mut a, &x, "y").await;
         let Screen::Results(r) = &a.screen else {
             panic!("the results")
         };
@@ -201,7 +187,7 @@ async fn the_console_decides_a_selection_in_one_batch() {
             .await,
             249
         );
-        press(&mut a, &s, "f").await;
+        press(&mut a, &x, "f").await;
         let Screen::Results(r) = &a.screen else {
             panic!()
         };
@@ -215,7 +201,7 @@ async fn the_console_decides_a_selection_in_one_batch() {
                 .unwrap()
                 .contains("mouxian-qian")
         );
-        press(&mut a, &s, "e").await;
+        press(&mut a, &x, "e").await;
         let path = a.status.clone().unwrap();
         let path = path.trim_start_matches("CSV → ");
         assert!(
@@ -223,9 +209,9 @@ async fn the_console_decides_a_selection_in_one_batch() {
                 .unwrap()
                 .starts_with(&[0xEF, 0xBB, 0xBF])
         );
-        press(&mut a, &s, "esc").await;
+        press(&mut a, &x, "esc").await;
         assert!(matches!(a.screen, Screen::Queue));
-        assert!(a.selection.items.is_empty());
+        assert!(a.queue.selection.items.is_empty());
     }
 }
 
@@ -235,29 +221,29 @@ async fn a_batch_rejection_takes_one_reason() {
     let s = demo_store(&db, 300).await;
     let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 30).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut a = app(&s, "mouxian-zhao", dir.path()).await;
-    press(&mut a, &s, "/").await;
-    type_text(&mut a, &s, "批量测试").await;
-    press(&mut a, &s, "enter space space space").await;
-    assert_eq!(a.selection.items.len(), 3);
+    let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+    press(&mut a, &x, "/").await;
+    type_text(&mut a, &x, "批量测试").await;
+    press(&mut a, &x, "enter space space space").await;
+    assert_eq!(a.queue.selection.items.len(), 3);
     // The range runs from the anchor (the last toggled) to the cursor.
-    press(&mut a, &s, "v").await;
-    assert_eq!(a.selection.items.len(), 4);
-    press(&mut a, &s, "G v").await;
+    press(&mut a, &x, "v").await;
+    assert_eq!(a.queue.selection.items.len(), 4);
+    press(&mut a, &x, "G v").await;
     assert_eq!(
-        a.selection.items.len(),
+        a.queue.selection.items.len(),
         30,
         "a range from the anchor to the end"
     );
-    press(&mut a, &s, "r ctrl-s").await;
+    press(&mut a, &x, "r ctrl-s").await;
     assert!(
         matches!(&a.modal, Some(Modal::Reason(d)) if d.error.is_some()),
         "no reason, no batch"
     );
-    type_text(&mut a, &s, "逾期未补正材料").await;
-    press(&mut a, &s, "ctrl-s").await;
+    type_text(&mut a, &x, "逾期未补正材料").await;
+    press(&mut a, &x, "ctrl-s").await;
     assert!(matches!(a.modal, Some(Modal::Confirm { .. })));
-    press(&mut a, &s, "y").await;
+    press(&mut a, &x, "y").await;
     for id in ids {
         let app = s.application(id).await.unwrap();
         assert_eq!(app.state, State::NotAccepted);
@@ -275,7 +261,7 @@ fn render_text(a: &App) -> String {
             f,
             a,
             &leqi_console::ui::Theme::new(leqi_console::ui::theme::ThemeName::None),
-        )
+        );
     })
     .unwrap();
     t.backend().to_string()
@@ -289,42 +275,48 @@ async fn an_exit_from_the_keyboard() {
     for db in databases().await {
         let s = demo_store(&db, 1200).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut a = app(&s, "mouxian-zhao", dir.path()).await;
+        let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
         let exit_node = a
+            .queue
             .nodes
             .iter()
             .position(|n| n.stage == Stage::Acceptance && n.kind == Some(Kind::Exit))
             .unwrap();
-        press(&mut a, &s, "backtab").await;
+        press(&mut a, &x, "backtab").await;
         for _ in 0..exit_node {
-            press(&mut a, &s, "j").await;
+            press(&mut a, &x, "j").await;
         }
-        press(&mut a, &s, "tab").await;
+        press(&mut a, &x, "tab").await;
         // The exit queue shows its precondition.
         assert!(render_text(&a).contains("未解绑"));
-        while a.window.selected().is_some_and(|r| r.bound_user_units == 0) {
-            let c = a.window.cursor;
-            press(&mut a, &s, "j").await;
+        while a
+            .queue
+            .window
+            .selected()
+            .is_some_and(|r| r.bound_user_units == 0)
+        {
+            let c = a.queue.window.cursor;
+            press(&mut a, &x, "j").await;
             assert_ne!(
-                c, a.window.cursor,
+                c, a.queue.window.cursor,
                 "{}: an exit with bound user units",
                 db.label
             );
         }
-        let exit = a.window.selected().unwrap().clone();
-        press(&mut a, &s, "a").await;
+        let exit = a.queue.window.selected().unwrap().clone();
+        press(&mut a, &x, "a").await;
         let Some(Modal::Message { lines, .. }) = &a.modal else {
             panic!("told before trying")
         };
         assert!(lines[0].contains(&exit.bound_user_units.to_string()));
-        press(&mut a, &s, "esc b").await;
+        press(&mut a, &x, "esc b").await;
         let Screen::Bindings(b) = &a.screen else {
             panic!("the bindings view")
         };
         assert_eq!(b.rows.len() as i64, exit.bound_user_units);
-        press(&mut a, &s, "D").await;
-        type_text(&mut a, &s, "直连单位申请退出").await;
-        press(&mut a, &s, "ctrl-s").await;
+        press(&mut a, &x, "D").await;
+        type_text(&mut a, &x, "直连单位申请退出").await;
+        press(&mut a, &x, "ctrl-s").await;
         let Some(Modal::Confirm { lines, .. }) = &a.modal else {
             panic!()
         };
@@ -334,23 +326,23 @@ async fn an_exit_from_the_keyboard() {
                 .any(|l| l.contains(&format!("解除 {}", exit.bound_user_units))),
             "{lines:?}"
         );
-        press(&mut a, &s, "y").await;
+        press(&mut a, &x, "y").await;
         let Screen::Results(r) = &a.screen else {
             panic!()
         };
         assert_eq!(r.info.as_ref().unwrap().done, exit.bound_user_units);
-        press(&mut a, &s, "esc").await;
+        press(&mut a, &x, "esc").await;
         let Screen::Bindings(b) = &a.screen else {
             panic!("back to the bindings")
         };
         assert!(b.rows.is_empty(), "{}: none left", db.label);
-        press(&mut a, &s, "esc").await;
+        press(&mut a, &x, "esc").await;
         assert_eq!(s.bound_count(exit.unit_id).await.unwrap(), 0);
         // Now 受理, by this officer.
-        while a.window.selected().is_some_and(|r| r.id != exit.id) {
-            press(&mut a, &s, "j").await;
+        while a.queue.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut a, &x, "j").await;
         }
-        press(&mut a, &s, "a y").await;
+        press(&mut a, &x, "a y").await;
         assert_eq!(
             s.application(exit.id).await.unwrap().state,
             State::PendingReview,
@@ -358,40 +350,42 @@ async fn an_exit_from_the_keyboard() {
             a.modal.is_some()
         );
         // 复核 by the other officer, 确认 by the province, each in their console.
-        let mut b = app(&s, "mouxian-qian", dir.path()).await;
+        let (mut b, bx) = app(&s, "mouxian-qian", dir.path()).await;
         let review = b
+            .queue
             .nodes
             .iter()
             .position(|n| n.stage == Stage::Review && n.kind == Some(Kind::Exit))
             .unwrap();
-        press(&mut b, &s, "backtab").await;
+        press(&mut b, &bx, "backtab").await;
         for _ in 0..review {
-            press(&mut b, &s, "j").await;
+            press(&mut b, &bx, "j").await;
         }
-        press(&mut b, &s, "tab").await;
-        while b.window.selected().is_some_and(|r| r.id != exit.id) {
-            press(&mut b, &s, "j").await;
+        press(&mut b, &bx, "tab").await;
+        while b.queue.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut b, &bx, "j").await;
         }
-        press(&mut b, &s, "a y").await;
+        press(&mut b, &bx, "a y").await;
         assert_eq!(
             s.application(exit.id).await.unwrap().state,
             State::PendingConfirmation
         );
-        let mut p = app(&s, "sheng-zhou", dir.path()).await;
+        let (mut p, px) = app(&s, "sheng-zhou", dir.path()).await;
         let conf = p
+            .queue
             .nodes
             .iter()
             .position(|n| n.kind == Some(Kind::Exit))
             .unwrap();
-        press(&mut p, &s, "backtab").await;
+        press(&mut p, &px, "backtab").await;
         for _ in 0..conf {
-            press(&mut p, &s, "j").await;
+            press(&mut p, &px, "j").await;
         }
-        press(&mut p, &s, "tab").await;
-        while p.window.selected().is_some_and(|r| r.id != exit.id) {
-            press(&mut p, &s, "j").await;
+        press(&mut p, &px, "tab").await;
+        while p.queue.window.selected().is_some_and(|r| r.id != exit.id) {
+            press(&mut p, &px, "j").await;
         }
-        press(&mut p, &s, "a").await;
+        press(&mut p, &px, "a").await;
         let Some(Modal::Confirm { lines, .. }) = &p.modal else {
             panic!()
         };
@@ -402,7 +396,7 @@ async fn an_exit_from_the_keyboard() {
                 && said.contains("不再是直连单位"),
             "{said}"
         );
-        press(&mut p, &s, "y").await;
+        press(&mut p, &px, "y").await;
         assert_eq!(
             s.application(exit.id).await.unwrap().state,
             State::Confirmed
@@ -524,32 +518,32 @@ fn a_killed_batch_is_whole_items_and_resumes() {
 async fn a_units_bindings_are_found_by_code_or_name() {
     let db = fresh_sqlite();
     let s = demo_store(&db, 300).await;
-    let (direct, ids) = demo::synthetic_bindings(&s, 40).await.unwrap();
+    let (direct, ids) = common::fixtures::synthetic_bindings(&s, 40).await.unwrap();
     let unit = s.unit(direct).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut a = app(&s, "mouxian-zhao", dir.path()).await;
-    press(&mut a, &s, "f").await;
+    let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+    press(&mut a, &x, "f").await;
     assert!(render_text(&a).contains("查找直连单位"));
-    type_text(&mut a, &s, &unit.facts.uscc.to_lowercase()).await;
-    press(&mut a, &s, "enter").await;
+    type_text(&mut a, &x, &unit.facts.uscc.to_lowercase()).await;
+    press(&mut a, &x, "enter").await;
     let Screen::Bindings(b) = &a.screen else {
         panic!("the bindings view")
     };
     assert_eq!((b.unit, b.rows.len()), (direct, ids.len()));
     // Thousands of rows are drawn as a window: the last is reachable.
-    press(&mut a, &s, "end").await;
+    press(&mut a, &x, "end").await;
     let t = render_text(&a);
     assert!(t.contains(&format!("第{}分公司", ids.len() - 1)), "{t}");
-    press(&mut a, &s, "esc f").await;
-    type_text(&mut a, &s, "批量解绑集团").await;
-    press(&mut a, &s, "enter").await;
+    press(&mut a, &x, "esc f").await;
+    type_text(&mut a, &x, "批量解绑集团").await;
+    press(&mut a, &x, "enter").await;
     assert!(
         matches!(&a.screen, Screen::Bindings(b) if b.unit == direct),
         "found by name"
     );
-    press(&mut a, &s, "esc f").await;
-    type_text(&mut a, &s, "不存在的单位").await;
-    press(&mut a, &s, "enter").await;
+    press(&mut a, &x, "esc f").await;
+    type_text(&mut a, &x, "不存在的单位").await;
+    press(&mut a, &x, "enter").await;
     assert!(matches!(a.screen, Screen::Queue));
     assert!(a.status.as_deref().unwrap().contains("没有找到"));
 }

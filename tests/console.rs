@@ -5,13 +5,13 @@
 
 mod common;
 use common::*;
-use leqi_console::app::drafts::Drafts;
-use leqi_console::app::headless::{press, settle, type_text};
 use leqi_console::app::{App, Modal, Screen, Tab};
+use leqi_console::console::drafts::Drafts;
+use leqi_console::console::executor::Executor;
+use leqi_console::console::headless::{press, settle, type_text};
 use leqi_console::demo;
 use leqi_console::domain::*;
 use leqi_console::i18n::Lang;
-use leqi_console::keymap::Keymap;
 use leqi_console::store::*;
 use leqi_console::ui::{self, Theme, theme::ThemeName};
 use ratatui::{Terminal, backend::TestBackend};
@@ -22,9 +22,10 @@ fn fixed_now() -> chrono::DateTime<chrono::Utc> {
 
 struct Console {
     _db: TestDb,
-    _drafts: tempfile::TempDir,
+    drafts: tempfile::TempDir,
     store: Store,
     app: App,
+    exec: Executor,
 }
 
 async fn console(lang: Lang, login: &str, n: u64) -> Console {
@@ -34,43 +35,30 @@ async fn console(lang: Lang, login: &str, n: u64) -> Console {
         .await
         .unwrap();
     let drafts = tempfile::tempdir().unwrap();
-    let app = open_app(&store, lang, login, drafts.path(), &db.url).await;
+    let (app, exec) = console_app(
+        &store,
+        login,
+        lang,
+        drafts.path(),
+        &db.url,
+        Some(fixed_now()),
+    )
+    .await;
     Console {
         _db: db,
-        _drafts: drafts,
+        drafts,
         store,
         app,
+        exec,
     }
-}
-
-async fn open_app(
-    store: &Store,
-    lang: Lang,
-    login: &str,
-    drafts: &std::path::Path,
-    url: &str,
-) -> App {
-    let officer = store.officer(login).await.unwrap();
-    let mut app = App::new(
-        officer,
-        lang,
-        true,
-        Keymap::builtin("default").unwrap(),
-        store.workflow.clone(),
-        store.thresholds.clone(),
-        7,
-        Drafts::new(Some(drafts.to_path_buf()), url),
-    );
-    app.clock = Some(fixed_now());
-    let fx = app.start();
-    settle(&mut app, store, fx).await;
-    app
 }
 
 fn render(app: &App, w: u16, h: u16) -> TestBackend {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, app, &Theme::new(ThemeName::None)))
-        .unwrap();
+    t.draw(|f| {
+        ui::draw(f, app, &Theme::new(ThemeName::None));
+    })
+    .unwrap();
     t.backend().clone()
 }
 
@@ -91,9 +79,9 @@ async fn screens_at_80x24_and_120x40_in_both_languages() {
         };
         snap(&c, "queue");
         // The seed's sample: its failing checks, its form, its materials.
-        press(&mut c.app, &c.store, "/").await;
-        type_text(&mut c.app, &c.store, "某某技术").await;
-        press(&mut c.app, &c.store, "enter").await;
+        press(&mut c.app, &c.exec, "/").await;
+        type_text(&mut c.app, &c.exec, "某某技术").await;
+        press(&mut c.app, &c.exec, "enter").await;
         for tab in [
             "overview",
             "qualify",
@@ -103,15 +91,15 @@ async fn screens_at_80x24_and_120x40_in_both_languages() {
             "history",
         ] {
             snap(&c, &format!("seed_{tab}"));
-            press(&mut c.app, &c.store, "]").await;
+            press(&mut c.app, &c.exec, "]").await;
         }
-        press(&mut c.app, &c.store, "r").await;
+        press(&mut c.app, &c.exec, "r").await;
         snap(&c, "reason_dialog");
-        press(&mut c.app, &c.store, "esc a").await;
+        press(&mut c.app, &c.exec, "esc a").await;
         snap(&c, "confirm_dialog");
-        press(&mut c.app, &c.store, "n ?").await;
+        press(&mut c.app, &c.exec, "n ?").await;
         snap(&c, "help");
-        press(&mut c.app, &c.store, "esc").await;
+        press(&mut c.app, &c.exec, "esc").await;
         insta::assert_snapshot!(format!("too_small_{l}"), render(&c.app, 79, 24));
         insta::assert_snapshot!(format!("too_small_short_{l}"), render(&c.app, 100, 20));
     }
@@ -161,11 +149,11 @@ async fn applicant_text_is_inert_on_screen() {
                 seen_hostile = true;
             }
             if tab < 5 {
-                press(&mut c.app, &c.store, "]").await;
+                press(&mut c.app, &c.exec, "]").await;
             }
         }
-        press(&mut c.app, &c.store, "] j").await;
-        if seen_hostile && c.app.window.cursor > 20 {
+        press(&mut c.app, &c.exec, "] j").await;
+        if seen_hostile && c.app.queue.window.cursor > 20 {
             break;
         }
     }
@@ -178,12 +166,12 @@ async fn applicant_text_is_inert_on_screen() {
 #[tokio::test]
 async fn reject_with_a_chinese_reason_through_the_dialog() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
-    press(&mut c.app, &c.store, "/").await;
-    type_text(&mut c.app, &c.store, "某某技术").await;
-    press(&mut c.app, &c.store, "enter").await;
-    assert_eq!(c.app.window.selected().unwrap().id, 1);
+    press(&mut c.app, &c.exec, "/").await;
+    type_text(&mut c.app, &c.exec, "某某技术").await;
+    press(&mut c.app, &c.exec, "enter").await;
+    assert_eq!(c.app.queue.window.selected().unwrap().id, 1);
     let audits = scalar(&c.store, "SELECT count(*) FROM audit_events").await;
-    press(&mut c.app, &c.store, "r ctrl-s").await;
+    press(&mut c.app, &c.exec, "r ctrl-s").await;
     let Some(Modal::Reason(d)) = &c.app.modal else {
         panic!("the dialog stays open")
     };
@@ -197,8 +185,8 @@ async fn reject_with_a_chinese_reason_through_the_dialog() {
         audits,
         "nothing written"
     );
-    type_text(&mut c.app, &c.store, "缺少授权委托书，\n请补充后重新申请。").await;
-    press(&mut c.app, &c.store, "ctrl-s").await;
+    type_text(&mut c.app, &c.exec, "缺少授权委托书，\n请补充后重新申请。").await;
+    press(&mut c.app, &c.exec, "ctrl-s").await;
     assert!(c.app.modal.is_none());
     let app = c.store.application(1).await.unwrap();
     assert_eq!(app.state, State::NotAccepted);
@@ -213,7 +201,7 @@ async fn reject_with_a_chinese_reason_through_the_dialog() {
     );
     assert!(c.app.status.as_deref().unwrap().contains("不予受理"));
     assert!(
-        c.app.window.rows.iter().all(|r| r.id != 1),
+        c.app.queue.window.rows.iter().all(|r| r.id != 1),
         "it left the queue"
     );
 }
@@ -221,12 +209,12 @@ async fn reject_with_a_chinese_reason_through_the_dialog() {
 #[tokio::test]
 async fn templates_fill_the_reason() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
-    press(&mut c.app, &c.store, "r ctrl-n ctrl-n").await;
+    press(&mut c.app, &c.exec, "r ctrl-n ctrl-n").await;
     let Some(Modal::Reason(d)) = &c.app.modal else {
         panic!()
     };
     assert_eq!(d.text(), d.templates[1]);
-    press(&mut c.app, &c.store, "ctrl-p").await;
+    press(&mut c.app, &c.exec, "ctrl-p").await;
     let Some(Modal::Reason(d)) = &c.app.modal else {
         panic!()
     };
@@ -236,12 +224,12 @@ async fn templates_fill_the_reason() {
 #[tokio::test]
 async fn a_draft_survives_cancel_and_a_conflict() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
-    let id = c.app.window.selected().unwrap().id;
-    press(&mut c.app, &c.store, "r").await;
-    type_text(&mut c.app, &c.store, "草稿：材料待核").await;
-    press(&mut c.app, &c.store, "esc").await;
+    let id = c.app.queue.window.selected().unwrap().id;
+    press(&mut c.app, &c.exec, "r").await;
+    type_text(&mut c.app, &c.exec, "草稿：材料待核").await;
+    press(&mut c.app, &c.exec, "esc").await;
     assert!(c.app.modal.is_none());
-    press(&mut c.app, &c.store, "r").await;
+    press(&mut c.app, &c.exec, "r").await;
     let Some(Modal::Reason(d)) = &c.app.modal else {
         panic!()
     };
@@ -253,22 +241,24 @@ async fn a_draft_survives_cancel_and_a_conflict() {
         .decide(&qian, id, Decision::Pass, None, None)
         .await
         .unwrap();
-    type_text(&mut c.app, &c.store, "，补充").await;
-    press(&mut c.app, &c.store, "ctrl-s").await;
+    type_text(&mut c.app, &c.exec, "，补充").await;
+    press(&mut c.app, &c.exec, "ctrl-s").await;
     let Some(Modal::Message { lines, .. }) = &c.app.modal else {
         panic!("a conflict message")
     };
     assert!(lines[0].contains("mouxian-qian"), "{lines:?}");
-    assert!(c.app.handled_elsewhere.contains(&id));
+    assert!(c.app.queue.handled_elsewhere.contains(&id));
     assert!(screen_text(&c.app, 80, 24).contains("mouxian-qian"));
     // Nothing typed is lost: the draft holds it.
-    press(&mut c.app, &c.store, "x").await;
+    press(&mut c.app, &c.exec, "x").await;
     assert_eq!(
-        c.app.drafts.load(&format!("app-{id}")).as_deref(),
+        Drafts::new(Some(c.drafts.path().to_path_buf()), &c._db.url)
+            .load(&format!("app-{id}"))
+            .as_deref(),
         Some("草稿：材料待核，补充")
     );
     // The item was refreshed: the detail shows its new state.
-    let d = c.app.detail.as_ref().unwrap();
+    let d = c.app.queue.detail.as_ref().unwrap();
     assert_eq!((d.id, d.version), (id, 2));
     assert_ne!(d.state, State::PendingAcceptance);
 }
@@ -276,17 +266,17 @@ async fn a_draft_survives_cancel_and_a_conflict() {
 #[tokio::test]
 async fn pass_asks_first() {
     let mut c = console(Lang::En, "mouxian-zhao", 600).await;
-    let id = c.app.window.selected().unwrap().id;
-    press(&mut c.app, &c.store, "a").await;
+    let id = c.app.queue.window.selected().unwrap().id;
+    press(&mut c.app, &c.exec, "a").await;
     assert!(matches!(c.app.modal, Some(Modal::Confirm { .. })));
     assert!(screen_text(&c.app, 80, 24).contains("y/Enter"));
-    press(&mut c.app, &c.store, "n").await;
+    press(&mut c.app, &c.exec, "n").await;
     assert_eq!(
         c.store.application(id).await.unwrap().version,
         1,
         "cancel changes nothing"
     );
-    press(&mut c.app, &c.store, "a y").await;
+    press(&mut c.app, &c.exec, "a y").await;
     let a = c.store.application(id).await.unwrap();
     assert_eq!(a.version, 2);
     assert_ne!(a.state, State::PendingAcceptance);
@@ -296,38 +286,39 @@ async fn pass_asks_first() {
 async fn separation_of_duties_is_explained_before_trying() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
     // zhao accepts the first access item, then looks at it in the review queue.
-    press(&mut c.app, &c.store, "backtab j").await;
-    assert_eq!(c.app.node().unwrap().kind, Some(Kind::Access));
-    press(&mut c.app, &c.store, "tab").await;
-    let id = c.app.window.selected().unwrap().id;
-    press(&mut c.app, &c.store, "a y").await;
+    press(&mut c.app, &c.exec, "backtab j").await;
+    assert_eq!(c.app.queue.node().unwrap().kind, Some(Kind::Access));
+    press(&mut c.app, &c.exec, "tab").await;
+    let id = c.app.queue.window.selected().unwrap().id;
+    press(&mut c.app, &c.exec, "a y").await;
     assert_eq!(
         c.store.application(id).await.unwrap().state,
         State::PendingReview
     );
     let review = c
         .app
+        .queue
         .nodes
         .iter()
         .position(|n| n.stage == Stage::Review && n.kind == Some(Kind::Access))
         .unwrap();
-    press(&mut c.app, &c.store, "backtab").await;
-    assert_eq!(c.app.focus, leqi_console::app::Focus::Nav);
-    for _ in 0..review.saturating_sub(c.app.nav) {
-        press(&mut c.app, &c.store, "j").await;
+    press(&mut c.app, &c.exec, "backtab").await;
+    assert_eq!(c.app.queue.focus, leqi_console::app::Focus::Nav);
+    for _ in 0..review.saturating_sub(c.app.queue.nav) {
+        press(&mut c.app, &c.exec, "j").await;
     }
-    assert_eq!(c.app.nav, review);
-    press(&mut c.app, &c.store, "tab").await;
+    assert_eq!(c.app.queue.nav, review);
+    press(&mut c.app, &c.exec, "tab").await;
     // Find the item and try to pass it.
-    while c.app.window.selected().is_some_and(|r| r.id != id) {
-        let before = c.app.window.cursor;
-        press(&mut c.app, &c.store, "j").await;
+    while c.app.queue.window.selected().is_some_and(|r| r.id != id) {
+        let before = c.app.queue.window.cursor;
+        press(&mut c.app, &c.exec, "j").await;
         assert_ne!(
-            before, c.app.window.cursor,
+            before, c.app.queue.window.cursor,
             "the accepted item is in the review queue"
         );
     }
-    press(&mut c.app, &c.store, "a").await;
+    press(&mut c.app, &c.exec, "a").await;
     let Some(Modal::Message { lines, .. }) = &c.app.modal else {
         panic!()
     };
@@ -337,11 +328,11 @@ async fn separation_of_duties_is_explained_before_trying() {
 #[tokio::test]
 async fn paper_receipt_from_the_materials_tab() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
-    press(&mut c.app, &c.store, "/").await;
-    type_text(&mut c.app, &c.store, "某某技术").await;
-    press(&mut c.app, &c.store, "enter ] ] ]").await;
-    assert_eq!(c.app.tab, Tab::Materials);
-    press(&mut c.app, &c.store, "tab").await;
+    press(&mut c.app, &c.exec, "/").await;
+    type_text(&mut c.app, &c.exec, "某某技术").await;
+    press(&mut c.app, &c.exec, "enter ] ] ]").await;
+    assert_eq!(c.app.queue.tab, Tab::Materials);
+    press(&mut c.app, &c.exec, "tab").await;
     let first = c
         .store
         .materials(1)
@@ -351,9 +342,9 @@ async fn paper_receipt_from_the_materials_tab() {
         .position(|m| !m.paper_received)
         .unwrap();
     for _ in 0..first {
-        press(&mut c.app, &c.store, "j").await;
+        press(&mut c.app, &c.exec, "j").await;
     }
-    press(&mut c.app, &c.store, "p").await;
+    press(&mut c.app, &c.exec, "p").await;
     assert!(c.store.materials(1).await.unwrap()[first].paper_received);
     assert_eq!(
         c.store.history(1).await.unwrap().last().unwrap().action,
@@ -370,25 +361,34 @@ async fn a_large_queue_is_read_through_a_bounded_window() {
         .unwrap();
     pending_items(&store, Kind::Extension, State::PendingAcceptance, 2500).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut app = open_app(&store, Lang::Zh, "mouxian-zhao", dir.path(), &db.url).await;
-    let total = app.window.total.unwrap();
+    let (mut app, exec) = console_app(
+        &store,
+        "mouxian-zhao",
+        Lang::Zh,
+        dir.path(),
+        &db.url,
+        Some(fixed_now()),
+    )
+    .await;
+    let total = app.queue.window.total.unwrap();
     assert!(total > 2500);
     assert!(
-        app.window.rows.len() as i64 <= leqi_console::app::PAGE,
+        app.queue.window.rows.len() as i64 <= leqi_console::app::PAGE,
         "a queue opens with one page"
     );
-    press(&mut app, &store, "G").await;
-    assert_eq!(app.window.cursor, total - 1);
+    press(&mut app, &exec, "G").await;
+    assert_eq!(app.queue.window.cursor, total - 1);
     assert_eq!(
-        app.window.selected().unwrap().id,
-        app.window.rows.last().unwrap().id
+        app.queue.window.selected().unwrap().id,
+        app.queue.window.rows.last().unwrap().id
     );
     for _ in 0..40 {
-        press(&mut app, &store, "pageup").await;
+        press(&mut app, &exec, "pageup").await;
     }
-    assert_eq!(app.window.cursor, total - 1 - 400);
+    assert_eq!(app.queue.window.cursor, total - 1 - 400);
     assert!(
-        app.window.rows.len() <= leqi_console::app::WINDOW_MAX + leqi_console::app::PAGE as usize
+        app.queue.window.rows.len()
+            <= leqi_console::app::WINDOW_MAX + leqi_console::app::PAGE as usize
     );
     // The window is exactly the queue's rows at those positions.
     let mut all = Vec::new();
@@ -410,24 +410,24 @@ async fn a_large_queue_is_read_through_a_bounded_window() {
         }
         q.cursor = Some(p.rows.last().unwrap().cursor(Sort::Age));
     }
-    let off = app.window.offset as usize;
-    let ids: Vec<i64> = app.window.rows.iter().map(|r| r.id).collect();
+    let off = app.queue.window.offset as usize;
+    let ids: Vec<i64> = app.queue.window.rows.iter().map(|r| r.id).collect();
     assert_eq!(
         ids,
         all[off..off + ids.len()],
         "window rows match the queue at their offset"
     );
-    press(&mut app, &store, "g g").await;
-    assert_eq!(app.window.cursor, 0);
-    assert_eq!(app.window.selected().unwrap().id, all[0]);
+    press(&mut app, &exec, "g g").await;
+    assert_eq!(app.queue.window.cursor, 0);
+    assert_eq!(app.queue.window.selected().unwrap().id, all[0]);
 }
 
 #[tokio::test]
 async fn help_lists_every_key_of_the_screen() {
     let mut c = console(Lang::En, "mouxian-zhao", 300).await;
-    press(&mut c.app, &c.store, "?").await;
+    press(&mut c.app, &c.exec, "?").await;
     let text = screen_text(&c.app, 120, 60);
-    for (keys, action) in c.app.keymap.bindings("normal") {
+    for (keys, action) in c.app.ctx.keymap.bindings("normal") {
         assert!(
             text.contains(action.describe(Lang::En)),
             "{action:?} missing from help"
@@ -444,7 +444,7 @@ async fn a_malformed_user_keymap_falls_back_to_the_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let user = dir.path().join("keymap.toml");
     std::fs::write(&user, "[normal]\nx = \"pass\"\nz = \"teleport\"\n").unwrap();
-    let (km, notice) = leqi_console::tui::load_keymap(None, &user);
+    let (km, notice) = leqi_console::context::load_keymap(None, &user);
     let notice = notice.unwrap();
     assert!(
         notice.contains("keymap.toml:3") && notice.contains('z'),
@@ -455,7 +455,7 @@ async fn a_malformed_user_keymap_falls_back_to_the_defaults() {
             .contains(&"a".to_string())
     );
     std::fs::write(&user, "[normal]\nx = \"pass\"\na = \"no_op\"\n").unwrap();
-    let (km, notice) = leqi_console::tui::load_keymap(Some("vim"), &user);
+    let (km, notice) = leqi_console::context::load_keymap(Some("vim"), &user);
     assert!(notice.is_none());
     assert_eq!(
         km.keys_for("normal", leqi_console::keymap::KeyAction::Pass),
@@ -467,15 +467,19 @@ async fn a_malformed_user_keymap_falls_back_to_the_defaults() {
 async fn the_province_confirms() {
     let mut c = console(Lang::Zh, "sheng-zhou", 600).await;
     assert!(
-        c.app.nodes.iter().all(|n| n.stage == Stage::Confirmation),
+        c.app
+            .queue
+            .nodes
+            .iter()
+            .all(|n| n.stage == Stage::Confirmation),
         "a provincial officer sees only 待确认"
     );
-    let row = c.app.window.selected().unwrap().clone();
+    let row = c.app.queue.window.selected().unwrap().clone();
     let before = c.store.application(row.id).await.unwrap();
     if before.last_decider.as_deref() == Some("sheng-zhou") {
         return;
     }
-    press(&mut c.app, &c.store, "a y").await;
+    press(&mut c.app, &c.exec, "a y").await;
     let after = c.store.application(row.id).await.unwrap();
     assert_eq!(after.state, State::Confirmed, "{:?}", c.app.status);
     assert_eq!(
@@ -495,43 +499,49 @@ async fn the_screen_says_which_database_and_whether_it_is_current() {
 #[tokio::test]
 async fn another_officers_change_refreshes_the_view_in_place() {
     let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
-    press(&mut c.app, &c.store, "j j j ] ] ]").await;
-    let reading = c.app.window.selected().unwrap().id;
-    let (tab, cursor) = (c.app.tab, c.app.window.cursor);
-    let total = c.app.window.total.unwrap();
+    press(&mut c.app, &c.exec, "j j j ] ] ]").await;
+    let reading = c.app.queue.window.selected().unwrap().id;
+    let (tab, cursor) = (c.app.queue.tab, c.app.queue.window.cursor);
+    let total = c.app.queue.window.total.unwrap();
     // qian accepts the first item of zhao's queue.
-    let gone = c.app.window.rows[0].id;
+    let gone = c.app.queue.window.rows[0].id;
     let qian = c.store.officer("mouxian-qian").await.unwrap();
     c.store
         .decide(&qian, gone, Decision::Pass, None, None)
         .await
         .unwrap();
     let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
-    settle(&mut c.app, &c.store, fx).await;
+    settle(&mut c.app, &c.exec, fx).await;
     assert!(
-        c.app.window.rows.iter().all(|r| r.id != gone),
+        c.app.queue.window.rows.iter().all(|r| r.id != gone),
         "the decided item left the view"
     );
-    assert_eq!(c.app.window.total, Some(total - 1));
+    assert_eq!(c.app.queue.window.total, Some(total - 1));
     assert_eq!(
-        c.app.window.selected().unwrap().id,
-        c.app.window.rows[cursor as usize].id
+        c.app.queue.window.selected().unwrap().id,
+        c.app.queue.window.rows[cursor as usize].id
     );
     assert_eq!(
-        c.app.tab, tab,
+        c.app.queue.tab, tab,
         "the officer stays on the tab they were reading"
     );
-    assert!(!c.app.stale, "current again once reloaded");
+    assert!(!c.app.live.stale, "current again once reloaded");
     let _ = reading;
     // With a dialog open, nothing moves under the officer's hands.
-    press(&mut c.app, &c.store, "r").await;
-    let before: Vec<i64> = c.app.window.rows.iter().map(|r| r.id).collect();
+    press(&mut c.app, &c.exec, "r").await;
+    let before: Vec<i64> = c.app.queue.window.rows.iter().map(|r| r.id).collect();
     let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
     assert!(fx.is_empty());
-    assert!(c.app.stale);
+    assert!(c.app.live.stale);
     assert_eq!(
         before,
-        c.app.window.rows.iter().map(|r| r.id).collect::<Vec<_>>()
+        c.app
+            .queue
+            .window
+            .rows
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
     );
 }
 
@@ -541,9 +551,9 @@ async fn the_bindings_view_at_both_sizes_and_languages() {
         let mut c = console(lang, "mouxian-zhao", 3000).await;
         // The direct-connect unit with the most bindings, found by its code.
         let top = pairs(&c.store, "SELECT u.id, u.uscc FROM units u JOIN bindings b ON b.direct_unit_id = u.id WHERE b.active GROUP BY u.id, u.uscc ORDER BY count(*) DESC, u.id LIMIT 1").await;
-        press(&mut c.app, &c.store, "f").await;
-        type_text(&mut c.app, &c.store, &top[0].1).await;
-        press(&mut c.app, &c.store, "enter space space").await;
+        press(&mut c.app, &c.exec, "f").await;
+        type_text(&mut c.app, &c.exec, &top[0].1).await;
+        press(&mut c.app, &c.exec, "enter space space").await;
         assert!(
             matches!(&c.app.screen, Screen::Bindings(b) if b.rows.len() >= 3 && b.selected.len() == 2),
             "{:?} {:?}",

@@ -158,31 +158,28 @@ fn latest_rating(credit: &str) -> Option<char> {
     credit.chars().rev().find(|c| c.is_ascii_alphabetic())
 }
 
-pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
-    let mut out = Vec::new();
-    let na = |id| check(id, Outcome::NotApplicable, "不适用", "not applicable");
-    let (u, f) = (input.unit, input.form);
+fn not_applicable(id: CheckId) -> Check {
+    check(id, Outcome::NotApplicable, "不适用", "not applicable")
+}
 
-    // Every code in the application.
-    let mut codes: Vec<(&str, &str)> = vec![(&u.uscc, &u.name)];
-    if let (Some(c), n) = (&f.authorised_uscc, &f.authorised_name) {
-        codes.push((c, n.as_deref().unwrap_or("")));
+/// Every code in the application: the unit's, the authorised unit's, the
+/// user units'.
+fn codes(u: &UnitFacts, f: &Form) -> Check {
+    let mut codes: Vec<&str> = vec![&u.uscc];
+    if let Some(c) = &f.authorised_uscc {
+        codes.push(c);
     }
-    codes.extend(
-        f.user_units
-            .iter()
-            .map(|x| (x.uscc.as_str(), x.name.as_str())),
-    );
+    codes.extend(f.user_units.iter().map(|x| x.uscc.as_str()));
     let bad: Vec<String> = codes
         .iter()
-        .filter_map(|(c, _)| {
+        .filter_map(|c| {
             validate::uscc(c).err().map(|e| {
                 let (zh, en) = halves(&e.to_string());
                 format!("{c}：{zh} ({c}: {en})")
             })
         })
         .collect();
-    out.push(if bad.is_empty() {
+    if bad.is_empty() {
         check(
             CheckId::Uscc,
             Outcome::Pass,
@@ -196,264 +193,279 @@ pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
             joined(&bad, true),
             joined(&bad, false),
         )
-    });
-
-    // Network filing: access applications only.
-    if input.kind == Kind::Access {
-        let mut bad: Vec<String> = f
-            .test_ips
-            .iter()
-            .chain(&f.prod_ips)
-            .filter_map(|ip| validate::ipv4(ip).err())
-            .collect();
-        if f.test_ips.is_empty() && f.prod_ips.is_empty() {
-            bad.push("未填写IP地址 (no address filed)".into());
-        }
-        match f.port {
-            Some(p) => bad.extend(validate::port(p).err()),
-            None => bad.push("未填写端口 (no port filed)".into()),
-        }
-        if !f.protocol.eq_ignore_ascii_case("https") {
-            bad.push(format!(
-                "协议应为https，实为“{}” (protocol must be https)",
-                f.protocol
-            ));
-        }
-        out.push(if bad.is_empty() {
-            check(
-                CheckId::Network,
-                Outcome::Pass,
-                "地址、端口、协议有效",
-                "addresses, port and protocol valid",
-            )
-        } else {
-            check(
-                CheckId::Network,
-                Outcome::Fail,
-                joined(&bad, true),
-                joined(&bad, false),
-            )
-        });
-    } else {
-        out.push(na(CheckId::Network));
     }
+}
 
-    let missing = missing_materials(input.kind, f, input.materials);
-    out.push(
-        if required_materials(input.kind, f).is_empty() && input.kind != Kind::Access {
-            na(CheckId::Materials)
-        } else if missing.is_empty() {
-            check(CheckId::Materials, Outcome::Pass, "齐全", "complete")
-        } else {
-            let zh: Vec<&str> = missing.iter().map(|m| m.zh()).collect();
-            let en: Vec<&str> = missing.iter().map(|m| m.en()).collect();
-            check(
-                CheckId::Materials,
-                Outcome::Fail,
-                format!("缺少：{}", zh.join("、")),
-                format!("missing: {}", en.join(", ")),
-            )
-        },
-    );
-
-    let applies_to_unit = matches!(input.kind, Kind::Access | Kind::Invitation);
-    if applies_to_unit {
-        let allowed: &[char] = if input.kind == Kind::Invitation {
-            &['A', 'B', 'M']
-        } else {
-            &['A', 'B']
-        };
-        let shown = allowed
-            .iter()
-            .map(|c| c.to_string())
-            .collect::<Vec<_>>()
-            .join("/");
-        out.push(if input.kind == Kind::Invitation && !u.independent {
-            check(
-                CheckId::Credit,
-                Outcome::NotApplicable,
-                "非独立核算分支机构免评",
-                "non-independent branch: exempt",
-            )
-        } else {
-            match latest_rating(&u.credit) {
-                Some(r) if allowed.contains(&r) => check(
-                    CheckId::Credit,
-                    Outcome::Pass,
-                    format!("近三年{}，最新{r}级", u.credit),
-                    format!("last years {}, latest {r}", u.credit),
-                ),
-                Some(r) => check(
-                    CheckId::Credit,
-                    Outcome::Fail,
-                    format!("最新{r}级，须为{shown}级",),
-                    format!("latest {r}, must be {shown}"),
-                ),
-                None => check(
-                    CheckId::Credit,
-                    Outcome::Fail,
-                    "无信用级别",
-                    "no rating on file",
-                ),
-            }
-        });
-        out.push(check(
-            CheckId::Pilot,
-            pass_if(u.pilot),
-            if u.pilot {
-                "已纳入试点"
-            } else {
-                "未纳入数电票试点"
-            },
-            if u.pilot {
-                "in the pilot"
-            } else {
-                "not in the e-invoice pilot"
-            },
-        ));
-        out.push(check(
-            CheckId::Violation,
-            pass_if(!u.violation),
-            if u.violation {
-                "近三年存在重大税收违法行为"
-            } else {
-                "近三年无"
-            },
-            if u.violation {
-                "major violation in the last three years"
-            } else {
-                "none in three years"
-            },
-        ));
-    } else {
-        out.extend([
-            na(CheckId::Credit),
-            na(CheckId::Pilot),
-            na(CheckId::Violation),
-        ]);
+/// The network filing of an access application: addresses, port, https.
+fn network(f: &Form) -> Check {
+    let mut bad: Vec<String> = f
+        .test_ips
+        .iter()
+        .chain(&f.prod_ips)
+        .filter_map(|ip| validate::ipv4(ip).err())
+        .collect();
+    if f.test_ips.is_empty() && f.prod_ips.is_empty() {
+        bad.push("未填写IP地址 (no address filed)".into());
     }
-
-    if input.kind == Kind::Access {
-        let t = input.thresholds;
-        let factor = if u.livelihood {
-            t.livelihood_factor
-        } else {
-            1.0
-        };
-        let need = |v: i64| (v as f64 * factor).round() as i64;
-        let count = u.invoices_issued + u.invoices_received;
-        let ok = u.revenue_wan >= need(t.revenue_wan)
-            && (count >= need(t.invoice_count)
-                || u.invoice_amount_wan >= need(t.invoice_amount_wan));
-        let lowered = if u.livelihood {
-            "（民生保障，标准降低）"
-        } else {
-            ""
-        };
-        out.push(check(
-            CheckId::Thresholds,
-            pass_if(ok),
-            format!(
-                "营业收入{}万元（标准{}）；开受票{}张（标准{}）或开票金额{}万元（标准{}）{lowered}",
-                u.revenue_wan,
-                need(t.revenue_wan),
-                count,
-                need(t.invoice_count),
-                u.invoice_amount_wan,
-                need(t.invoice_amount_wan)
-            ),
-            format!(
-                "revenue {} (min {}); invoices {} (min {}) or amount {} (min {}), in 10k CNY{}",
-                u.revenue_wan,
-                need(t.revenue_wan),
-                count,
-                need(t.invoice_count),
-                u.invoice_amount_wan,
-                need(t.invoice_amount_wan),
-                if u.livelihood {
-                    "; livelihood unit, lowered"
-                } else {
-                    ""
-                }
-            ),
-        ));
-        out.push(check(
-            CheckId::TaxData,
-            pass_if(u.can_supply_data),
-            if u.can_supply_data {
-                "能"
-            } else {
-                "不能按要求提供涉税数据"
-            },
-            if u.can_supply_data {
-                "yes"
-            } else {
-                "cannot supply tax data as required"
-            },
-        ));
-    } else {
-        out.extend([na(CheckId::Thresholds), na(CheckId::TaxData)]);
+    match f.port {
+        Some(p) => bad.extend(validate::port(p).err()),
+        None => bad.push("未填写端口 (no port filed)".into()),
     }
-
-    if input.kind == Kind::Invitation {
-        out.push(match f.relation {
-            Some(r) => check(CheckId::Relation, Outcome::Pass, r.zh(), r.en()),
-            None => check(
-                CheckId::Relation,
-                Outcome::Fail,
-                "未声明关联关系",
-                "no relation declared",
-            ),
-        });
-        out.push(match input.inviter {
-            Some(d) if d.direct_connect && !d.exiting && !d.barred_from_adding => check(
-                CheckId::Inviter,
-                Outcome::Pass,
-                "直连单位状态正常",
-                "inviting unit active",
-            ),
-            Some(d) => {
-                let (zh, en) = if !d.direct_connect {
-                    ("邀请方不是直连单位", "inviting unit is not direct-connect")
-                } else if d.exiting {
-                    ("邀请方正在退出", "inviting unit is exiting")
-                } else {
-                    (
-                        "邀请方被暂停新增使用单位",
-                        "inviting unit is barred from adding user units",
-                    )
-                };
-                check(CheckId::Inviter, Outcome::Fail, zh, en)
-            }
-            None => check(
-                CheckId::Inviter,
-                Outcome::Fail,
-                "邀请方不存在",
-                "no inviting unit",
-            ),
-        });
-    } else {
-        out.extend([na(CheckId::Relation), na(CheckId::Inviter)]);
+    if !f.protocol.eq_ignore_ascii_case("https") {
+        bad.push(format!(
+            "协议应为https，实为“{}” (protocol must be https)",
+            f.protocol
+        ));
     }
-
-    out.push(if input.kind == Kind::Exit {
-        let n = input.bound_user_units;
+    if bad.is_empty() {
         check(
-            CheckId::BoundUnits,
-            pass_if(n == 0),
-            if n == 0 {
-                "已全部解除".to_string()
-            } else {
-                format!("仍有{n}个使用单位未解除绑定")
-            },
-            if n == 0 {
-                "none bound".to_string()
-            } else {
-                format!("{n} user units still bound")
-            },
+            CheckId::Network,
+            Outcome::Pass,
+            "地址、端口、协议有效",
+            "addresses, port and protocol valid",
         )
     } else {
-        na(CheckId::BoundUnits)
+        check(
+            CheckId::Network,
+            Outcome::Fail,
+            joined(&bad, true),
+            joined(&bad, false),
+        )
+    }
+}
+
+fn materials(kind: Kind, f: &Form, have: &[MaterialKind]) -> Check {
+    let missing = missing_materials(kind, f, have);
+    if required_materials(kind, f).is_empty() && kind != Kind::Access {
+        not_applicable(CheckId::Materials)
+    } else if missing.is_empty() {
+        check(CheckId::Materials, Outcome::Pass, "齐全", "complete")
+    } else {
+        let zh: Vec<&str> = missing.iter().map(|m| m.zh()).collect();
+        let en: Vec<&str> = missing.iter().map(|m| m.en()).collect();
+        check(
+            CheckId::Materials,
+            Outcome::Fail,
+            format!("缺少：{}", zh.join("、")),
+            format!("missing: {}", en.join(", ")),
+        )
+    }
+}
+
+/// Credit rating: A or B for a direct-connect unit, A, B or M for a user
+/// unit; non-independent branches are exempt.
+fn credit(kind: Kind, u: &UnitFacts) -> Check {
+    let allowed: &[char] = if kind == Kind::Invitation {
+        &['A', 'B', 'M']
+    } else {
+        &['A', 'B']
+    };
+    let shown = allowed
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    if kind == Kind::Invitation && !u.independent {
+        return check(
+            CheckId::Credit,
+            Outcome::NotApplicable,
+            "非独立核算分支机构免评",
+            "non-independent branch: exempt",
+        );
+    }
+    match latest_rating(&u.credit) {
+        Some(r) if allowed.contains(&r) => check(
+            CheckId::Credit,
+            Outcome::Pass,
+            format!("近三年{}，最新{r}级", u.credit),
+            format!("last years {}, latest {r}", u.credit),
+        ),
+        Some(r) => check(
+            CheckId::Credit,
+            Outcome::Fail,
+            format!("最新{r}级，须为{shown}级",),
+            format!("latest {r}, must be {shown}"),
+        ),
+        None => check(
+            CheckId::Credit,
+            Outcome::Fail,
+            "无信用级别",
+            "no rating on file",
+        ),
+    }
+}
+
+/// A yes-or-no fact of the unit.
+fn flag(
+    id: CheckId,
+    ok: bool,
+    (zh_ok, zh_bad): (&str, &str),
+    (en_ok, en_bad): (&str, &str),
+) -> Check {
+    let pick = |a: &str, b: &str| if ok { a.to_string() } else { b.to_string() };
+    check(id, pass_if(ok), pick(zh_ok, zh_bad), pick(en_ok, en_bad))
+}
+
+/// The conditions on the unit itself, for access and invitations.
+fn unit_conditions(kind: Kind, u: &UnitFacts) -> Vec<Check> {
+    if !matches!(kind, Kind::Access | Kind::Invitation) {
+        return [CheckId::Credit, CheckId::Pilot, CheckId::Violation]
+            .map(not_applicable)
+            .to_vec();
+    }
+    vec![
+        credit(kind, u),
+        flag(
+            CheckId::Pilot,
+            u.pilot,
+            ("已纳入试点", "未纳入数电票试点"),
+            ("in the pilot", "not in the e-invoice pilot"),
+        ),
+        flag(
+            CheckId::Violation,
+            !u.violation,
+            ("近三年无", "近三年存在重大税收违法行为"),
+            (
+                "none in three years",
+                "major violation in the last three years",
+            ),
+        ),
+    ]
+}
+
+/// Revenue and invoice volume against the province's thresholds, lowered
+/// for 民生保障 units.
+fn thresholds(u: &UnitFacts, t: &Thresholds) -> Check {
+    let factor = if u.livelihood {
+        t.livelihood_factor
+    } else {
+        1.0
+    };
+    let need = |v: i64| (v as f64 * factor).round() as i64;
+    let count = u.invoices_issued + u.invoices_received;
+    let ok = u.revenue_wan >= need(t.revenue_wan)
+        && (count >= need(t.invoice_count) || u.invoice_amount_wan >= need(t.invoice_amount_wan));
+    let (lowered_zh, lowered_en) = if u.livelihood {
+        ("（民生保障，标准降低）", "; livelihood unit, lowered")
+    } else {
+        ("", "")
+    };
+    check(
+        CheckId::Thresholds,
+        pass_if(ok),
+        format!(
+            "营业收入{}万元（标准{}）；开受票{}张（标准{}）或开票金额{}万元（标准{}）{lowered_zh}",
+            u.revenue_wan,
+            need(t.revenue_wan),
+            count,
+            need(t.invoice_count),
+            u.invoice_amount_wan,
+            need(t.invoice_amount_wan)
+        ),
+        format!(
+            "revenue {} (min {}); invoices {} (min {}) or amount {} (min {}), in 10k CNY{lowered_en}",
+            u.revenue_wan,
+            need(t.revenue_wan),
+            count,
+            need(t.invoice_count),
+            u.invoice_amount_wan,
+            need(t.invoice_amount_wan),
+        ),
+    )
+}
+
+/// The inviting direct-connect unit: active, not exiting, not barred.
+fn inviter(d: Option<&UnitFacts>) -> Check {
+    let Some(d) = d else {
+        return check(
+            CheckId::Inviter,
+            Outcome::Fail,
+            "邀请方不存在",
+            "no inviting unit",
+        );
+    };
+    let (zh, en) = if !d.direct_connect {
+        ("邀请方不是直连单位", "inviting unit is not direct-connect")
+    } else if d.exiting {
+        ("邀请方正在退出", "inviting unit is exiting")
+    } else if d.barred_from_adding {
+        (
+            "邀请方被暂停新增使用单位",
+            "inviting unit is barred from adding user units",
+        )
+    } else {
+        return check(
+            CheckId::Inviter,
+            Outcome::Pass,
+            "直连单位状态正常",
+            "inviting unit active",
+        );
+    };
+    check(CheckId::Inviter, Outcome::Fail, zh, en)
+}
+
+fn relation(f: &Form) -> Check {
+    match f.relation {
+        Some(r) => check(CheckId::Relation, Outcome::Pass, r.zh(), r.en()),
+        None => check(
+            CheckId::Relation,
+            Outcome::Fail,
+            "未声明关联关系",
+            "no relation declared",
+        ),
+    }
+}
+
+fn bound_units(n: i64) -> Check {
+    check(
+        CheckId::BoundUnits,
+        pass_if(n == 0),
+        if n == 0 {
+            "已全部解除".to_string()
+        } else {
+            format!("仍有{n}个使用单位未解除绑定")
+        },
+        if n == 0 {
+            "none bound".to_string()
+        } else {
+            format!("{n} user units still bound")
+        },
+    )
+}
+
+/// Every check, in the order the officer reads them; those that do not
+/// apply to the kind say so.
+pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
+    let (u, f, kind) = (input.unit, input.form, input.kind);
+    let mut out = vec![codes(u, f)];
+    out.push(if kind == Kind::Access {
+        network(f)
+    } else {
+        not_applicable(CheckId::Network)
+    });
+    out.push(materials(kind, f, input.materials));
+    out.extend(unit_conditions(kind, u));
+    if kind == Kind::Access {
+        out.push(thresholds(u, input.thresholds));
+        out.push(flag(
+            CheckId::TaxData,
+            u.can_supply_data,
+            ("能", "不能按要求提供涉税数据"),
+            ("yes", "cannot supply tax data as required"),
+        ));
+    } else {
+        out.extend([CheckId::Thresholds, CheckId::TaxData].map(not_applicable));
+    }
+    if kind == Kind::Invitation {
+        out.push(relation(f));
+        out.push(inviter(input.inviter));
+    } else {
+        out.extend([CheckId::Relation, CheckId::Inviter].map(not_applicable));
+    }
+    out.push(if kind == Kind::Exit {
+        bound_units(input.bound_user_units)
+    } else {
+        not_applicable(CheckId::BoundUnits)
     });
     out
 }
@@ -467,189 +479,5 @@ pub fn passed(checks: &[Check]) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// 某某技术有限公司 exactly as its 接入信息表 has it.
-    fn seed_unit() -> (UnitFacts, Form) {
-        let unit = UnitFacts {
-            uscc: "9161252LQ1136652JR".into(),
-            name: "某某技术有限公司".into(),
-            credit: "BAA".into(),
-            pilot: true,
-            revenue_wan: 86612,
-            invoices_issued: 32510,
-            invoices_received: 25068,
-            invoice_amount_wan: 65230,
-            can_supply_data: true,
-            direct_connect: false,
-            independent: true,
-            ..Default::default()
-        };
-        let form = Form {
-            authorised_uscc: Some("916155ZL22511194LQ".into()),
-            authorised_name: Some("乐一软件技术有限公司".into()),
-            test_ips: vec!["10.90.661.910".into()],
-            prod_ips: vec!["10.90.661.911".into()],
-            protocol: "https".into(),
-            port: Some(8888),
-            ..Default::default()
-        };
-        (unit, form)
-    }
-
-    fn get(cs: &[Check], id: CheckId) -> &Check {
-        cs.iter().find(|c| c.id == id).unwrap()
-    }
-
-    #[test]
-    fn the_seed_application_fails_codes_addresses_and_materials() {
-        let (unit, form) = seed_unit();
-        let t = Thresholds::default();
-        let mats = [
-            MaterialKind::InfoForm,
-            MaterialKind::Agreement,
-            MaterialKind::ProjectReport,
-            MaterialKind::NetworkFiling,
-            MaterialKind::Copyright,
-        ];
-        let cs = run(&CheckInput {
-            kind: Kind::Access,
-            unit: &unit,
-            form: &form,
-            materials: &mats,
-            inviter: None,
-            bound_user_units: 0,
-            thresholds: &t,
-        });
-        assert_eq!(get(&cs, CheckId::Uscc).outcome, Outcome::Fail);
-        assert!(
-            get(&cs, CheckId::Uscc)
-                .detail_zh
-                .contains("916155ZL22511194LQ")
-        );
-        assert_eq!(get(&cs, CheckId::Network).outcome, Outcome::Fail);
-        assert!(
-            !get(&cs, CheckId::Network).detail_zh.contains("is not"),
-            "{}",
-            get(&cs, CheckId::Network).detail_zh
-        );
-        // An authorised unit makes the 授权委托书 required.
-        let m = get(&cs, CheckId::Materials);
-        assert_eq!(m.outcome, Outcome::Fail);
-        assert!(m.detail_zh.contains("授权委托书"));
-        assert_eq!(get(&cs, CheckId::Credit).outcome, Outcome::Pass);
-        assert_eq!(get(&cs, CheckId::Thresholds).outcome, Outcome::Pass);
-        assert_eq!(
-            get(&cs, CheckId::BoundUnits).outcome,
-            Outcome::NotApplicable
-        );
-    }
-
-    #[test]
-    fn power_of_attorney_is_required_exactly_with_an_authorised_unit() {
-        let (_, mut form) = seed_unit();
-        assert!(required_materials(Kind::Access, &form).contains(&MaterialKind::PowerOfAttorney));
-        form.authorised_uscc = None;
-        assert!(!required_materials(Kind::Access, &form).contains(&MaterialKind::PowerOfAttorney));
-    }
-
-    #[test]
-    fn no_copyright_needs_use_right_proof() {
-        let form = Form::default();
-        let have = [MaterialKind::NoCopyright];
-        assert!(missing_materials(Kind::Access, &form, &have).contains(&MaterialKind::Copyright));
-        let have = [MaterialKind::NoCopyright, MaterialKind::UseRight];
-        assert!(!missing_materials(Kind::Access, &form, &have).contains(&MaterialKind::Copyright));
-    }
-
-    #[test]
-    fn credit_rating_m_is_enough_only_for_user_units() {
-        let (mut unit, form) = seed_unit();
-        unit.credit = "AAM".into();
-        let t = Thresholds::default();
-        let access = run(&CheckInput {
-            kind: Kind::Access,
-            unit: &unit,
-            form: &form,
-            materials: &[],
-            inviter: None,
-            bound_user_units: 0,
-            thresholds: &t,
-        });
-        assert_eq!(get(&access, CheckId::Credit).outcome, Outcome::Fail);
-        let inv_form = Form {
-            relation: Some(Relation::Branch),
-            ..Default::default()
-        };
-        let inv = run(&CheckInput {
-            kind: Kind::Invitation,
-            unit: &unit,
-            form: &inv_form,
-            materials: &[],
-            inviter: None,
-            bound_user_units: 0,
-            thresholds: &t,
-        });
-        assert_eq!(get(&inv, CheckId::Credit).outcome, Outcome::Pass);
-        assert_eq!(get(&inv, CheckId::Inviter).outcome, Outcome::Fail);
-        assert_eq!(
-            get(&inv, CheckId::Materials).outcome,
-            Outcome::Fail,
-            "relation proof missing"
-        );
-    }
-
-    #[test]
-    fn same_regulator_needs_no_relation_proof() {
-        let f = Form {
-            relation: Some(Relation::SameRegulator),
-            ..Default::default()
-        };
-        assert!(required_materials(Kind::Invitation, &f).is_empty());
-    }
-
-    #[test]
-    fn livelihood_units_meet_lowered_thresholds() {
-        let (mut unit, form) = seed_unit();
-        unit.revenue_wan = 30_000;
-        let t = Thresholds::default();
-        let input = |u: &UnitFacts| {
-            get(
-                &run(&CheckInput {
-                    kind: Kind::Access,
-                    unit: u,
-                    form: &form,
-                    materials: &[],
-                    inviter: None,
-                    bound_user_units: 0,
-                    thresholds: &t,
-                }),
-                CheckId::Thresholds,
-            )
-            .outcome
-        };
-        assert_eq!(input(&unit), Outcome::Fail);
-        unit.livelihood = true;
-        assert_eq!(input(&unit), Outcome::Pass);
-    }
-
-    #[test]
-    fn exit_counts_bound_user_units() {
-        let (unit, form) = seed_unit();
-        let t = Thresholds::default();
-        let cs = run(&CheckInput {
-            kind: Kind::Exit,
-            unit: &unit,
-            form: &form,
-            materials: &[MaterialKind::ExitForm],
-            inviter: None,
-            bound_user_units: 3,
-            thresholds: &t,
-        });
-        let b = get(&cs, CheckId::BoundUnits);
-        assert_eq!(b.outcome, Outcome::Fail);
-        assert!(b.detail_zh.contains('3'));
-        assert_eq!(get(&cs, CheckId::Materials).outcome, Outcome::Pass);
-    }
-}
+#[path = "checks_tests.rs"]
+mod tests;

@@ -1,9 +1,12 @@
 //! Pure types and rules of the Leqi approval workflow. No I/O lives here.
 
 pub mod checks;
+pub mod judge;
 pub mod model;
+pub mod outcome;
 pub mod text;
 pub mod validate;
 pub mod workflow;
 
 pub use model::*;
+pub use outcome::{Conflict, FailureKind, ItemOutcome, Precondition};

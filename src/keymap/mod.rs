@@ -126,44 +126,47 @@ fn line_of(text: &str, mode: &str, key: &str) -> usize {
     1
 }
 
+/// A file that is not TOML: where, and for a key given twice, the second.
+fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> KeymapError {
+    let mut line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+        .unwrap_or(1);
+    let mut key = String::new();
+    // TOML points a duplicate at the first binding; the second is the mistake.
+    if let Some(dup) = e
+        .message()
+        .strip_prefix("duplicate key `")
+        .and_then(|r| r.split('`').next())
+    {
+        key = dup.to_string();
+        let lines: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                l.split('=')
+                    .next()
+                    .map(|k| k.trim().trim_matches('"').trim_matches('\''))
+                    == Some(dup)
+            })
+            .map(|(i, _)| i + 1)
+            .collect();
+        if let Some(&second) = lines.get(1) {
+            line = second;
+        }
+    }
+    KeymapError {
+        file: file.into(),
+        line,
+        key,
+        problem: e.message().to_string(),
+    }
+}
+
 impl Keymap {
     /// Parses a keymap file. Errors name the file, line and key.
     pub fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let mut line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
-                .unwrap_or(1);
-            let mut key = String::new();
-            // TOML points a duplicate at the first binding; the second is the mistake.
-            if let Some(dup) = e
-                .message()
-                .strip_prefix("duplicate key `")
-                .and_then(|r| r.split('`').next())
-            {
-                key = dup.to_string();
-                let lines: Vec<usize> = text
-                    .lines()
-                    .enumerate()
-                    .filter(|(_, l)| {
-                        l.split('=')
-                            .next()
-                            .map(|k| k.trim().trim_matches('"').trim_matches('\''))
-                            == Some(dup)
-                    })
-                    .map(|(i, _)| i + 1)
-                    .collect();
-                if let Some(&second) = lines.get(1) {
-                    line = second;
-                }
-            }
-            KeymapError {
-                file: file.into(),
-                line,
-                key,
-                problem: e.message().to_string(),
-            }
-        })?;
+        let table: toml::Table = toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
         let mut km = Keymap::default();
         for (mode, bindings) in table {
             let err = |key: &str, problem: String| KeymapError {

@@ -4,10 +4,11 @@
 //! cut short (kill -9, a dropped SSH session) shows exactly what it did and
 //! runs the rest on resume.
 
+use super::sql::args;
 use super::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::AssertSqlSafe;
+use sqlx::FromRow;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BatchInfo {
@@ -27,13 +28,16 @@ pub struct BatchInfo {
 pub struct BatchItem {
     pub seq: i64,
     pub item_id: i64,
-    pub outcome: String,
+    pub outcome: ItemOutcome,
     pub message: Option<String>,
 }
 
 impl BatchItem {
     pub fn ok(&self) -> bool {
-        self.outcome == "done"
+        self.outcome == ItemOutcome::Done
+    }
+    pub fn failed(&self) -> bool {
+        matches!(self.outcome, ItemOutcome::Failed(_))
     }
 }
 
@@ -41,29 +45,57 @@ impl BatchItem {
 /// happen between chunks.
 pub const BATCH_CHUNK: usize = 1000;
 
-/// A batches row: id, officer, op, reason, created, finished, total, items,
-/// then the counts of done and of failed results.
-type BatchRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    i64,
-    Option<String>,
-    i64,
-    i64,
-);
+/// A batches row with the counts of its results.
+#[derive(FromRow)]
+struct BatchRow {
+    id: String,
+    officer: String,
+    op: String,
+    reason: Option<String>,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    total: i64,
+    items: Option<String>,
+    done: i64,
+    failed: i64,
+}
 
-fn item_list(items: Option<&str>) -> Vec<DecideItem> {
-    let parsed: Vec<(i64, Option<i64>)> = items
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default();
-    parsed
-        .into_iter()
-        .map(|(id, version)| DecideItem { id, version })
-        .collect()
+impl BatchRow {
+    fn info(&self) -> BatchInfo {
+        BatchInfo {
+            id: self.id.clone(),
+            officer: self.officer.clone(),
+            op: BatchOp::parse(&self.op).unwrap_or(BatchOp::Unbind),
+            reason: self.reason.clone(),
+            created_at: self.created_at,
+            finished_at: self.finished_at,
+            total: self.total,
+            done: self.done,
+            failed: self.failed,
+            pending: self.total - self.done - self.failed,
+        }
+    }
+
+    /// The stored item list: `[[id, version], ...]`.
+    fn item_list(&self) -> Vec<DecideItem> {
+        let parsed: Vec<(i64, Option<i64>)> = self
+            .items
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default();
+        parsed
+            .into_iter()
+            .map(|(id, version)| DecideItem { id, version })
+            .collect()
+    }
+}
+
+#[derive(FromRow)]
+struct ResultRow {
+    seq: i64,
+    item_id: i64,
+    outcome: String,
+    message: Option<String>,
 }
 
 impl Store {
@@ -76,8 +108,7 @@ impl Store {
         reason: Option<&str>,
         items: &[DecideItem],
     ) -> Result<String> {
-        let required = matches!(op, BatchOp::Unbind | BatchOp::Decide(Decision::Reject));
-        let reason = decide::validated_reason(reason, required)?;
+        let reason = validated_reason(reason, op.needs_reason())?;
         if items.is_empty() {
             return Err(Error::Invalid("没有选中任何项目 (no items given)".into()));
         }
@@ -90,18 +121,21 @@ impl Store {
         );
         let list =
             Value::Array(items.iter().map(|i| json!([i.id, i.version])).collect()).to_string();
-        on_pool!(self, |p| {
-            sqlx::query("INSERT INTO batches (id, officer, op, reason, created_at, total, items) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(&id)
-                .bind(&officer.login)
-                .bind(op.code())
-                .bind(&reason)
-                .bind(now)
-                .bind(items.len() as i64)
-                .bind(&list)
-                .execute(p)
-                .await?;
-        });
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "INSERT INTO batches (id, officer, op, reason, created_at, total, items) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                id.as_str(),
+                officer.login.as_str(),
+                op.code(),
+                reason,
+                now,
+                items.len() as i64,
+                list
+            ],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -109,8 +143,8 @@ impl Store {
         let row: Option<BatchRow> = on_pool!(self, |p| {
             sqlx::query_as(
                 "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items,
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done'),
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done')
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done') AS done,
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done') AS failed
                  FROM batches b WHERE b.id = $1",
             )
             .bind(id)
@@ -125,39 +159,22 @@ impl Store {
         })
     }
 
-    fn info(r: BatchRow) -> BatchInfo {
-        BatchInfo {
-            id: r.0,
-            officer: r.1,
-            op: BatchOp::parse(&r.2).unwrap_or(BatchOp::Unbind),
-            reason: r.3,
-            created_at: r.4,
-            finished_at: r.5,
-            total: r.6,
-            done: r.8,
-            failed: r.9,
-            pending: r.6 - r.8 - r.9,
-        }
-    }
-
     pub async fn batch(&self, id: &str) -> Result<BatchInfo> {
-        Ok(Store::info(self.batch_row(id).await?))
+        Ok(self.batch_row(id).await?.info())
     }
 
     /// The sequence numbers of a batch's decided items.
     async fn decided(&self, id: &str) -> Result<std::collections::HashSet<i64>> {
+        #[derive(Deserialize)]
+        struct Seq {
+            seq: i64,
+        }
         let sql = format!(
             "SELECT {} FROM batch_items WHERE batch_id = $1",
-            self.agg("seq")
+            self.objects("'seq', seq")
         );
-        let text: String = on_pool!(self, |p| sqlx::query_scalar(AssertSqlSafe(sql.clone()))
-            .bind(id)
-            .fetch_one(p)
-            .await?);
-        Ok(decide::json_row::rows(&text)?
-            .iter()
-            .filter_map(|r| r.first().and_then(|v| v.as_i64()))
-            .collect())
+        let seqs: Vec<Seq> = self.read_objects(&sql, args![id]).await?;
+        Ok(seqs.into_iter().map(|s| s.seq).collect())
     }
 
     /// Runs the items of a batch not yet decided, a chunk per transaction.
@@ -171,11 +188,14 @@ impl Store {
         mut progress: impl FnMut(i64, i64) -> bool,
     ) -> Result<BatchInfo> {
         let row = self.batch_row(id).await?;
-        if row.1 != officer.login {
-            return Err(Error::Forbidden(crate::domain::workflow::Forbidden::NoRule));
+        if row.officer != officer.login {
+            return Err(Error::NotYourBatch {
+                id: row.id,
+                owner: row.officer,
+            });
         }
-        let items = item_list(row.7.as_deref());
-        let info = Store::info(row);
+        let items = row.item_list();
+        let info = row.info();
         let decided = self.decided(id).await?;
         let todo: Vec<(i64, DecideItem)> = items
             .into_iter()
@@ -187,25 +207,15 @@ impl Store {
         for part in todo.chunks(chunk.max(1)) {
             let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
             let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
+            let batch = Some((id, seqs.as_slice()));
             match info.op {
                 BatchOp::Decide(d) => {
-                    self.decide_chunk(
-                        officer,
-                        &items,
-                        d,
-                        info.reason.as_deref(),
-                        Some((id, &seqs)),
-                    )
-                    .await?;
+                    self.decide_chunk(officer, &items, d, info.reason.as_deref(), batch)
+                        .await?;
                 }
                 BatchOp::Unbind => {
-                    self.unbind_chunk(
-                        officer,
-                        &items,
-                        info.reason.as_deref().unwrap_or_default(),
-                        Some((id, &seqs)),
-                    )
-                    .await?;
+                    let reason = info.reason.as_deref().unwrap_or_default();
+                    self.unbind_chunk(officer, &items, reason, batch).await?;
                 }
             }
             done += seqs.len() as i64;
@@ -213,15 +223,13 @@ impl Store {
                 return self.batch(id).await;
             }
         }
-        on_pool!(self, |p| {
-            sqlx::query(
-                "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
-            )
-            .bind(id)
-            .bind(now())
-            .execute(p)
-            .await?;
-        });
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
+            args![id, now()],
+        )
+        .await?;
+        tx.commit().await?;
         self.batch(id).await
     }
 
@@ -245,23 +253,23 @@ impl Store {
         Ok(out)
     }
 
-    /// Every item of a batch in order: its result, or "pending".
+    /// Every item of a batch in order: its result, or pending.
     pub async fn batch_items(&self, id: &str, failures_only: bool) -> Result<Vec<BatchItem>> {
         let row = self.batch_row(id).await?;
-        let items = item_list(row.7.as_deref());
-        let done: Vec<(i64, i64, String, Option<String>)> = on_pool!(self, |p| {
+        let items = row.item_list();
+        let done: Vec<ResultRow> = on_pool!(self, |p| {
             sqlx::query_as("SELECT seq, item_id, outcome, message FROM batch_items WHERE batch_id = $1 ORDER BY seq").bind(id).fetch_all(p).await?
         });
         let mut by_seq: std::collections::HashMap<i64, BatchItem> = done
             .into_iter()
-            .map(|(seq, item_id, outcome, message)| {
+            .map(|r| {
                 (
-                    seq,
+                    r.seq,
                     BatchItem {
-                        seq,
-                        item_id,
-                        outcome,
-                        message,
+                        seq: r.seq,
+                        item_id: r.item_id,
+                        outcome: ItemOutcome::parse(&r.outcome),
+                        message: r.message,
                     },
                 )
             })
@@ -270,13 +278,11 @@ impl Store {
             by_seq.remove(&(i as i64)).unwrap_or(BatchItem {
                 seq: i as i64,
                 item_id: it.id,
-                outcome: "pending".into(),
+                outcome: ItemOutcome::Pending,
                 message: None,
             })
         });
-        Ok(all
-            .filter(|i| !failures_only || (!i.ok() && i.outcome != "pending"))
-            .collect())
+        Ok(all.filter(|i| !failures_only || i.failed()).collect())
     }
 }
 
@@ -299,12 +305,10 @@ pub fn results_csv(items: &[BatchItem]) -> String {
     }
     let mut out = String::from("\u{FEFF}序号,编号,结果,说明\r\n");
     for i in items {
-        let result = if i.ok() {
-            "成功"
-        } else if i.outcome == "pending" {
-            "未处理"
-        } else {
-            "失败"
+        let result = match i.outcome {
+            ItemOutcome::Done => "成功",
+            ItemOutcome::Pending => "未处理",
+            ItemOutcome::Failed(_) => "失败",
         };
         out.push_str(&format!(
             "{},{},{},{}\r\n",

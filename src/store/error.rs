@@ -1,36 +1,9 @@
 //! Errors a caller can cause, typed so that the command line maps them to
 //! exit codes and the console to one clear line.
 
-use crate::domain::State;
+use crate::domain::judge::Refusal;
 use crate::domain::workflow::Forbidden;
-use chrono::{DateTime, Utc};
-
-/// Someone else moved the item first.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict {
-    pub id: i64,
-    pub state: State,
-    pub version: i64,
-    pub by: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-impl std::fmt::Display for Conflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let by = self.by.as_deref().unwrap_or("申请人");
-        let at = crate::fmt::beijing(self.at).format("%Y-%m-%d %H:%M:%S");
-        write!(
-            f,
-            "冲突：{} 已由 {by} 于 {at} 处理，当前状态“{}”（版本 {}） (conflict: item {} was handled by {by} at {at}; it is now {}, version {})",
-            self.id,
-            self.state.zh(),
-            self.version,
-            self.id,
-            self.state.en(),
-            self.version
-        )
-    }
-}
+use crate::domain::{Conflict, FailureKind, Precondition};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -43,7 +16,7 @@ pub enum Error {
     #[error("输入无效：{0}")]
     Invalid(String),
     #[error("不满足条件：{0}")]
-    Precondition(String),
+    Precondition(#[from] Precondition),
     #[error("{0}")]
     Connect(String),
     #[error("{0}")]
@@ -52,6 +25,11 @@ pub enum Error {
         "数据库的结构版本 {found} 比本程序支持的 {supported} 新，请升级 leqi-console (the database schema is newer than this program: upgrade leqi-console)"
     )]
     NewerSchema { found: i64, supported: i64 },
+    /// A batch of another officer's: only they may run it.
+    #[error(
+        "批次 {id} 属于 {owner}，只能由其本人继续处理 (batch {id} is {owner}'s: only they can resume it)"
+    )]
+    NotYourBatch { id: String, owner: String },
     #[error("数据库错误 (database error): {0}")]
     Db(#[from] sqlx::Error),
     #[error("数据库迁移失败 (migration failed): {0}")]
@@ -59,29 +37,45 @@ pub enum Error {
 }
 
 impl Error {
-    /// The command line's exit codes: 3 not found, 4 forbidden, 5 conflict
-    /// (stale version, already decided, or a precondition such as bound user
-    /// units), 6 invalid input, 1 anything else.
-    pub fn exit_code(&self) -> i32 {
+    /// The kind of failure: what a batch records and the exit code it maps to.
+    pub fn kind(&self) -> FailureKind {
         match self {
-            Error::NotFound(_) => 3,
-            Error::Forbidden(_) => 4,
-            Error::Conflict(_) | Error::Precondition(_) => 5,
-            Error::Invalid(_) => 6,
-            Error::BadUrl(_) => 2,
-            _ => 1,
+            Error::NotFound(_) => FailureKind::NotFound,
+            Error::Forbidden(_) | Error::NotYourBatch { .. } => FailureKind::Forbidden,
+            Error::Conflict(_) => FailureKind::Conflict,
+            Error::Precondition(_) => FailureKind::Precondition,
+            Error::Invalid(_) => FailureKind::Invalid,
+            _ => FailureKind::Error,
         }
     }
 
-    /// A short tag for result tables and CSV exports.
-    pub fn kind(&self) -> &'static str {
+    /// The command line's exit code: a bad database URL is a usage error
+    /// (2); everything else by its kind.
+    pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound(_) => "not_found",
-            Error::Forbidden(_) => "forbidden",
-            Error::Conflict(_) => "conflict",
-            Error::Precondition(_) => "precondition",
-            Error::Invalid(_) => "invalid",
-            _ => "error",
+            Error::BadUrl(_) => 2,
+            e => e.kind().exit_code(),
+        }
+    }
+
+    pub fn not_found_application(id: i64) -> Error {
+        Error::NotFound(format!("未找到申请 {id} (no such application)"))
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NoApplication(id) => Error::not_found_application(id),
+            Refusal::NoBinding(id) => {
+                Error::NotFound(format!("未找到绑定关系 {id} (no such binding)"))
+            }
+            Refusal::Conflict(c) => Error::Conflict(c),
+            Refusal::Forbidden(f) => Error::Forbidden(f),
+            Refusal::ReasonRequired => {
+                Error::Invalid(crate::domain::validate::ReasonError::Empty.to_string())
+            }
+            Refusal::Precondition(p) => Error::Precondition(p),
         }
     }
 }

@@ -163,7 +163,7 @@ pub struct Material {
     pub paper_received: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct AuditEvent {
     pub id: i64,
     pub application_id: Option<i64>,
@@ -253,5 +253,87 @@ impl Application {
     pub fn missing_materials(&self) -> Vec<MaterialKind> {
         let mats: Vec<MaterialKind> = self.materials.iter().map(|m| m.kind).collect();
         checks::missing_materials(self.kind, &self.form, &mats)
+    }
+}
+
+/// An item as a caller names it (an application for a decision, a binding
+/// for an unbinding), with the version the caller saw.
+pub type DecideItem = crate::domain::judge::Item;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchOp {
+    Decide(Decision),
+    Unbind,
+}
+
+impl BatchOp {
+    pub fn code(self) -> &'static str {
+        match self {
+            BatchOp::Decide(Decision::Pass) => "pass",
+            BatchOp::Decide(Decision::Reject) => "reject",
+            BatchOp::Unbind => "unbind",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BatchOp> {
+        match s {
+            "pass" => Some(BatchOp::Decide(Decision::Pass)),
+            "reject" => Some(BatchOp::Decide(Decision::Reject)),
+            "unbind" => Some(BatchOp::Unbind),
+            _ => None,
+        }
+    }
+    /// A reason is required for rejections and unbindings.
+    pub fn needs_reason(self) -> bool {
+        matches!(self, BatchOp::Unbind | BatchOp::Decide(Decision::Reject))
+    }
+}
+
+/// Why one item was not done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemFailure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl From<&super::Error> for ItemFailure {
+    fn from(e: &super::Error) -> Self {
+        ItemFailure {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemResult {
+    pub id: i64,
+    /// For a decision: the step taken ("受理", ...); for an unbinding "解除绑定".
+    pub action: Option<Action>,
+    pub from: Option<State>,
+    pub to: Option<State>,
+    pub version: Option<i64>,
+    /// None when done.
+    pub error: Option<ItemFailure>,
+}
+
+impl ItemResult {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+    /// The exit code of this item: 0 when done.
+    pub fn code(&self) -> i32 {
+        self.error.as_ref().map_or(0, |f| f.kind.exit_code())
+    }
+    pub fn failed(id: i64, e: &super::Error) -> ItemResult {
+        ItemResult {
+            id,
+            action: None,
+            from: None,
+            to: None,
+            version: None,
+            error: Some(e.into()),
+        }
     }
 }

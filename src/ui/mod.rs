@@ -1,19 +1,21 @@
-//! Drawing: pure functions from the app's state to a frame. No queries,
-//! no I/O. Applicant text passes through `inert` before it is drawn.
+//! Drawing: pure functions from the app's state to a frame, one file per
+//! screen, tab and dialog. No queries, no I/O, no state written; what the
+//! app needs of the layout comes back as a [`Layout`].
 
+mod bindings;
 mod detail;
 mod modal;
 mod queue;
-mod side;
+mod results;
 pub mod theme;
 
-use crate::app::{App, Screen};
+use crate::app::{App, Layout, Mode, Screen};
 use crate::domain::text::inert;
 use crate::fmt::fit;
 use crate::i18n::Msg as L;
 use crate::keymap::KeyAction;
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -28,42 +30,58 @@ pub fn safe(s: &str) -> String {
     inert(s).into_owned()
 }
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+/// A list row's mark: ▶ for the cursor, ✓ for chosen.
+pub fn mark(here: bool, chosen: bool) -> &'static str {
+    match (here, chosen) {
+        (true, true) => "▶✓",
+        (true, false) => "▶ ",
+        (false, true) => " ✓",
+        _ => "  ",
+    }
+}
+
+/// Draws the frame; returns the rows each list shows.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!("{} {}×{}", app.t(L::TooSmall), area.width, area.height);
-        let y = area.height / 2;
-        let line = Rect {
-            x: area.x,
-            y: area.y + y,
-            width: area.width,
-            height: 1.min(area.height),
-        };
-        f.render_widget(
-            Paragraph::new(msg)
-                .alignment(Alignment::Center)
-                .style(theme.bad),
-            line,
-        );
-        return;
+        too_small(f, app, theme, area);
+        return Layout::default();
     }
-    let [header, body, footer] = Layout::vertical([
+    let [header, body, footer] = ratatui::layout::Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(10),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(f, app, theme, header);
+    let mut layout = Layout::default();
     match &app.screen {
-        Screen::Queue => queue::draw(f, app, theme, body),
-        Screen::Bindings(b) => side::bindings(f, app, b, theme, body),
-        Screen::Results(r) => side::results(f, app, r, theme, body),
+        Screen::Queue => layout.queue_rows = queue::draw(f, app, theme, body),
+        Screen::Bindings(b) => layout.list_rows = bindings::draw(f, app, b, theme, body),
+        Screen::Results(r) => layout.list_rows = results::draw(f, app, r, theme, body),
     }
     draw_footer(f, app, theme, footer);
     if let Some(m) = &app.modal {
         let r = modal::draw(f, app, m, theme, body);
         mend_left_edge(f.buffer_mut(), r);
     }
+    layout
+}
+
+fn too_small(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let msg = format!("{} {}×{}", app.t(L::TooSmall), area.width, area.height);
+    let line = Rect {
+        x: area.x,
+        y: area.y + area.height / 2,
+        width: area.width,
+        height: 1.min(area.height),
+    };
+    f.render_widget(
+        Paragraph::new(msg)
+            .alignment(Alignment::Center)
+            .style(theme.bad),
+        line,
+    );
 }
 
 /// A wide glyph whose right half lies under an overlay would hide the
@@ -81,8 +99,8 @@ fn mend_left_edge(buf: &mut ratatui::buffer::Buffer, r: Rect) {
 }
 
 fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let o = &app.officer;
-    let zh = app.lang.zh();
+    let o = &app.ctx.officer;
+    let zh = app.ctx.zh();
     let roles: Vec<&str> = o.roles.iter().map(|r| r.label(zh)).collect();
     // A narrow terminal drops the common prefix of bureau names.
     let bureau = if area.width < 110 {
@@ -90,19 +108,24 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else {
         o.bureau_name.clone()
     };
-    let db = app.t(if app.embedded { L::Embedded } else { L::Server });
+    let db = app.t(if app.ctx.embedded {
+        L::Embedded
+    } else {
+        L::Server
+    });
+    let live = &app.live;
     // Work shorter than a spinner tick is not announced: no flicker.
-    let fresh = match (app.busy > 0 && app.spinner > 0, app.stale) {
+    let fresh = match (live.busy > 0 && live.spinner > 0, live.stale) {
         (true, _) => format!(
             "{} {}",
-            SPINNER[app.spinner % SPINNER.len()],
+            SPINNER[live.spinner % SPINNER.len()],
             app.t(L::Loading)
         ),
         (false, true) => format!("△ {}", app.t(L::Stale)),
         (false, false) => format!(
             "● {} {}",
             app.t(L::Current),
-            app.refreshed_at
+            live.refreshed_at
                 .map(|t| crate::fmt::beijing(t).format("%H:%M:%S").to_string())
                 .unwrap_or_default()
         ),
@@ -114,7 +137,7 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         safe(&o.login),
         safe(&bureau),
         o.level.label(zh),
-        roles.join(if zh { "、" } else { ", " }),
+        roles.join(app.t(L::ListSep)),
         db
     );
     let right = format!("{fresh} ");
@@ -126,75 +149,19 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 
 /// Key hints for the current mode, from the keymap.
 fn hints(app: &App) -> Vec<(String, &'static str)> {
-    use KeyAction as K;
-    let actions: &[K] = match app.mode() {
-        "reason" => &[K::Submit, K::Cancel, K::NextTemplate],
-        "confirm" => &[K::Confirm, K::Cancel],
-        "help" => &[K::Cancel],
-        "filter" => &[K::Submit, K::Cancel],
-        "bindings" => &[
-            K::ToggleSelect,
-            K::SelectAll,
-            K::Reject,
-            K::UnbindAll,
-            K::Filter,
-            K::Back,
-            K::Help,
-        ],
-        "results" => &[K::FailuresOnly, K::Export, K::Resume, K::Back, K::Help],
-        _ => &[
-            K::Pass,
-            K::Reject,
-            K::Filter,
-            K::ToggleSelect,
-            K::NextTab,
-            K::Help,
-            K::Quit,
-        ],
-    };
     let mode = app.mode();
-    actions
+    mode.hints()
         .iter()
         .filter_map(|a| {
-            let keys = app.keymap.keys_for(mode, *a);
+            let keys = app.ctx.keymap.keys_for(mode.section(), *a);
             let k = keys.first()?.clone();
-            let label = match a {
-                K::Pass => {
-                    if app.lang.zh() {
-                        "通过"
-                    } else {
-                        "pass"
-                    }
-                }
-                K::Reject if mode == "bindings" => {
-                    if app.lang.zh() {
-                        "解除选中"
-                    } else {
-                        "unbind selected"
-                    }
-                }
-                K::Reject => {
-                    if app.lang.zh() {
-                        "不通过"
-                    } else {
-                        "reject"
-                    }
-                }
-                K::NextTab => {
-                    if app.lang.zh() {
-                        "标签"
-                    } else {
-                        "tab"
-                    }
-                }
-                K::ToggleSelect => {
-                    if app.lang.zh() {
-                        "选中"
-                    } else {
-                        "select"
-                    }
-                }
-                other => other.describe(app.lang),
+            let label = match (a, mode) {
+                (KeyAction::Pass, _) => app.t(L::HintPass),
+                (KeyAction::Reject, Mode::Bindings) => app.t(L::HintUnbindSelected),
+                (KeyAction::Reject, _) => app.t(L::HintReject),
+                (KeyAction::NextTab, _) => app.t(L::HintTab),
+                (KeyAction::ToggleSelect, _) => app.t(L::HintSelect),
+                (other, _) => other.describe(app.ctx.lang),
             };
             Some((k, label))
         })
@@ -205,7 +172,7 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans: Vec<Span> = Vec::new();
     let sel = match &app.screen {
         Screen::Bindings(b) => b.selected.len(),
-        _ => app.selection.items.len(),
+        _ => app.queue.selection.len(),
     };
     if sel > 0 {
         spans.push(Span::styled(
@@ -213,21 +180,14 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.marked,
         ));
     }
-    if app.filter_editing {
-        let (label, filter) = match (&app.unit_search, &app.screen) {
-            (Some(s), _) => (
-                if app.lang.zh() {
-                    "查找直连单位（代码或名称）"
-                } else {
-                    "Find direct-connect unit (code or name)"
-                },
-                s.clone(),
-            ),
-            (None, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
-            _ => (app.t(L::Filter), app.filter.clone()),
+    if let Some(p) = &app.prompt {
+        let (label, text) = match (p.kind, &app.screen) {
+            (crate::app::PromptKind::FindUnit, _) => (app.t(L::FindUnitPrompt), p.text.clone()),
+            (_, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
+            _ => (app.t(L::Filter), app.queue.filter.clone()),
         };
         spans.push(Span::styled(format!(" /{label}："), theme.key));
-        spans.push(Span::raw(format!("{}▏", safe(&filter))));
+        spans.push(Span::raw(format!("{}▏", safe(&text))));
     } else if let Some(s) = &app.status {
         spans.push(Span::styled(format!(" {}", safe(s)), theme.warn));
     } else {

@@ -2,6 +2,7 @@
 //! data, and raw SQL reads for assertions.
 #![allow(dead_code)]
 
+pub mod fixtures;
 use leqi_console::demo;
 use leqi_console::domain::*;
 use leqi_console::store::*;
@@ -119,5 +120,43 @@ pub async fn exec(s: &Store, sql: &str) {
 
 /// `n` fresh applications of `kind` in `state` in the seed county.
 pub async fn pending_items(s: &Store, kind: Kind, state: State, n: usize) -> Vec<i64> {
-    demo::synthetic_items(s, kind, state, n).await.unwrap()
+    fixtures::synthetic_items(s, kind, state, n).await.unwrap()
+}
+
+/// The console of `login` on `store`, headless: its app (started, the
+/// clock fixed if given) and the executor its effects run on, with drafts
+/// kept in `drafts`.
+pub async fn console_app(
+    store: &Store,
+    login: &str,
+    lang: leqi_console::i18n::Lang,
+    drafts: &std::path::Path,
+    url: &str,
+    clock: Option<chrono::DateTime<chrono::Utc>>,
+) -> (
+    leqi_console::app::App,
+    leqi_console::console::executor::Executor,
+) {
+    use leqi_console::app::{App, Ctx};
+    use leqi_console::console::{drafts::Drafts, executor::Executor};
+    let officer = store.officer(login).await.unwrap();
+    let exec = Executor::new(
+        std::sync::Arc::new(store.clone()),
+        officer.clone(),
+        drafts.join("exports"),
+        Drafts::new(Some(drafts.to_path_buf()), url),
+    );
+    let mut app = App::new(Ctx {
+        officer,
+        lang,
+        embedded: store.is_embedded(),
+        keymap: leqi_console::keymap::Keymap::builtin("default").unwrap(),
+        workflow: store.workflow.clone(),
+        thresholds: store.thresholds.clone(),
+        overdue_days: 7,
+        clock,
+    });
+    let fx = app.start();
+    leqi_console::console::headless::settle(&mut app, &exec, fx).await;
+    (app, exec)
 }

@@ -1,25 +1,27 @@
 //! The console without a terminal: effects run in order against a real
 //! store and their messages go back to the app. For tests and benchmarks.
 
-use super::{App, Effect, effects};
-use crate::store::Store;
+use super::executor::Executor;
+use crate::app::{App, Effect};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// Runs effects (and the effects they lead to) until none are left.
-pub async fn settle(app: &mut App, store: &Store, fx: Vec<Effect>) {
-    let officer = app.officer.clone();
-    let dir = std::env::temp_dir().join("leqi-console-exports");
+pub async fn settle(app: &mut App, exec: &Executor, fx: Vec<Effect>) {
     let mut queue: VecDeque<Effect> = fx.into();
     while let Some(e) = queue.pop_front() {
-        if e == Effect::Quit {
+        if e.is_local() {
+            if let Some(m) = exec.run_local(e) {
+                app.live.busy += 1;
+                queue.extend(app.on_msg(m));
+            }
             continue;
         }
-        app.busy += 1;
+        app.live.busy += 1;
         let progress = Mutex::new(Vec::new());
         let push = |m| progress.lock().expect("progress lock").push(m);
-        let msg = effects::execute(store, &officer, e, &dir, &push, &app.cancel.clone()).await;
+        let msg = exec.run(e, &push).await;
         for p in progress.into_inner().expect("progress lock") {
             queue.extend(app.on_msg(p));
         }
@@ -30,16 +32,15 @@ pub async fn settle(app: &mut App, store: &Store, fx: Vec<Effect>) {
 }
 
 /// Presses keys written in keymap syntax, separated by spaces ("j j / enter").
-pub async fn press(app: &mut App, store: &Store, keys: &str) {
+pub async fn press(app: &mut App, exec: &Executor, keys: &str) {
     for k in keys.split_whitespace() {
-        let ev = key_event(k);
-        let fx = app.on_key(ev);
-        settle(app, store, fx).await;
+        let fx = app.on_key(key_event(k));
+        settle(app, exec, fx).await;
     }
 }
 
 /// Types text, one key per character.
-pub async fn type_text(app: &mut App, store: &Store, text: &str) {
+pub async fn type_text(app: &mut App, exec: &Executor, text: &str) {
     for c in text.chars() {
         let ev = if c == '\n' {
             KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)
@@ -47,7 +48,7 @@ pub async fn type_text(app: &mut App, store: &Store, text: &str) {
             KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
         };
         let fx = app.on_key(ev);
-        settle(app, store, fx).await;
+        settle(app, exec, fx).await;
     }
 }
 

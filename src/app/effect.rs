@@ -1,0 +1,170 @@
+//! What the app asks for (effects) and what comes back (messages). The
+//! console runner carries effects out (store work on tokio tasks, drafts
+//! in order) and hands the messages back; tests run them in order.
+
+use crate::domain::*;
+use crate::store::{
+    self, Application, BatchInfo, BatchItem, BatchOp, Binding, DecideItem, ItemResult, Page,
+    QueueQuery,
+};
+
+/// An error as the console shows it: its kind decides what happens next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl From<store::Error> for Failure {
+    fn from(e: store::Error) -> Self {
+        Failure {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageMode {
+    /// A new window; its first row is at this absolute index.
+    Replace(i64),
+    Append,
+    Prepend,
+    /// A new window ending at the end of the queue.
+    Last,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadCounts(Vec<(Stage, Vec<Kind>)>),
+    LoadCount {
+        seq: u64,
+        stage: Stage,
+        kinds: Vec<Kind>,
+        filter: String,
+    },
+    LoadPage {
+        seq: u64,
+        mode: PageMode,
+        query: QueueQuery,
+    },
+    LoadDetail {
+        seq: u64,
+        id: i64,
+    },
+    Decide {
+        id: i64,
+        version: i64,
+        decision: Decision,
+        reason: Option<String>,
+    },
+    MarkPaper {
+        material: i64,
+    },
+    LoadBindings {
+        unit: i64,
+    },
+    FindUnit {
+        text: String,
+    },
+    /// Every id of the queue matching the filter (for select-all).
+    SelectAll {
+        query: QueueQuery,
+    },
+    StartBatch {
+        op: BatchOp,
+        reason: Option<String>,
+        items: Vec<DecideItem>,
+    },
+    /// Run (or resume) a batch chunk by chunk.
+    RunBatch {
+        id: String,
+    },
+    LoadBatches,
+    LoadBatch {
+        id: String,
+    },
+    ExportBatch {
+        id: String,
+    },
+    /// Stop a running batch after the chunk in flight (true), or let the
+    /// next run go on (false).
+    CancelBatch(bool),
+    /// Keep what the officer typed (a reason draft), or forget it.
+    SaveDraft {
+        key: String,
+        text: String,
+    },
+    ClearDraft {
+        key: String,
+    },
+    /// Offer a kept draft again.
+    LoadDraft {
+        key: String,
+    },
+}
+
+impl Effect {
+    /// Local work the runner does at once and in order (drafts, the cancel
+    /// flag); everything else goes to the store on a task.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            Effect::CancelBatch(_)
+                | Effect::SaveDraft { .. }
+                | Effect::ClearDraft { .. }
+                | Effect::LoadDraft { .. }
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Counts(Result<Vec<i64>, Failure>),
+    Count {
+        seq: u64,
+        result: Result<i64, Failure>,
+    },
+    Page {
+        seq: u64,
+        mode: PageMode,
+        result: Result<Page, Failure>,
+    },
+    Detail {
+        seq: u64,
+        result: Result<Box<Application>, Failure>,
+    },
+    Decided {
+        id: i64,
+        decision: Decision,
+        result: Result<ItemResult, Failure>,
+    },
+    PaperMarked(Result<(), Failure>),
+    Bindings {
+        unit: i64,
+        result: Result<Vec<Binding>, Failure>,
+    },
+    /// Direct-connect units found: (id, USCC, name).
+    UnitsFound(Result<Vec<(i64, String, String)>, Failure>),
+    Selected(Result<Vec<(i64, i64, Kind)>, Failure>),
+    BatchStarted(Result<String, Failure>),
+    BatchProgress {
+        id: String,
+        done: i64,
+        total: i64,
+    },
+    BatchDone {
+        id: String,
+        result: Result<(BatchInfo, Vec<BatchItem>), Failure>,
+    },
+    Batches(Result<Vec<BatchInfo>, Failure>),
+    Exported(Result<String, Failure>),
+    /// A kept draft, if there is one.
+    DraftLoaded {
+        key: String,
+        text: Option<String>,
+    },
+    /// Another officer changed the database (or the watch reconnected and
+    /// may have missed a notice): what is shown may be stale.
+    Changed,
+}

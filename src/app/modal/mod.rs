@@ -1,0 +1,69 @@
+//! Dialogs over the screen. The top one takes every key first and answers
+//! with commands.
+
+mod confirm;
+mod help;
+mod reason;
+
+pub use reason::{ReasonDialog, ReasonTarget, templates};
+
+use super::{Cmd, Ctx, Mode};
+use crate::keymap::KeyAction;
+use crossterm::event::KeyEvent;
+
+pub enum Modal {
+    Help {
+        scroll: u16,
+    },
+    /// A question; `then` is carried out on yes.
+    Confirm {
+        title: String,
+        lines: Vec<String>,
+        then: Vec<Cmd>,
+    },
+    Reason(Box<ReasonDialog>),
+    /// A notice: any key closes it.
+    Message {
+        title: String,
+        lines: Vec<String>,
+    },
+}
+
+impl Modal {
+    pub fn notice(title: &str, lines: Vec<String>) -> Modal {
+        Modal::Message {
+            title: title.to_string(),
+            lines,
+        }
+    }
+
+    pub fn confirm(title: String, lines: Vec<String>, then: Vec<Cmd>) -> Modal {
+        Modal::Confirm { title, lines, then }
+    }
+
+    pub fn mode(&self) -> Mode {
+        match self {
+            Modal::Help { .. } => Mode::Help,
+            Modal::Confirm { .. } | Modal::Message { .. } => Mode::Confirm,
+            Modal::Reason(_) => Mode::Reason,
+        }
+    }
+
+    pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
+        match self {
+            Modal::Help { scroll } => help::on_action(scroll, a),
+            Modal::Confirm { then, .. } => confirm::on_action(then, a),
+            Modal::Message { .. } => confirm::on_notice(a),
+            Modal::Reason(d) => d.on_action(ctx, a),
+        }
+    }
+
+    /// A key no binding claims.
+    pub fn on_input(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+        match self {
+            Modal::Reason(d) => d.on_input(ev),
+            Modal::Message { .. } => vec![Cmd::Close],
+            _ => vec![],
+        }
+    }
+}

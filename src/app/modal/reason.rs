@@ -1,0 +1,209 @@
+//! The reason dialog: a rejection's or an unbinding's reason, typed in a
+//! text area, with the stage's templates; the draft is kept as it is typed.
+
+use crate::app::results::{ResultsScreen, batch_title};
+use crate::app::{Cmd, Ctx, Effect, Modal, Screen};
+use crate::domain::*;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use crate::store::{BatchOp, DecideItem};
+use crossterm::event::KeyEvent;
+use tui_textarea::TextArea;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReasonTarget {
+    One {
+        id: i64,
+        version: i64,
+        action: Action,
+        name: String,
+    },
+    Many {
+        op: BatchOp,
+        items: Vec<DecideItem>,
+        summary: Vec<String>,
+    },
+}
+
+pub struct ReasonDialog {
+    pub target: ReasonTarget,
+    pub textarea: TextArea<'static>,
+    pub templates: &'static [&'static str],
+    pub template: Option<usize>,
+    pub error: Option<String>,
+    pub restored: bool,
+    pub draft_key: String,
+}
+
+/// The reason templates of a stage, or of an unbinding.
+pub fn templates(stage: Option<Stage>, unbind: bool) -> &'static [&'static str] {
+    if unbind {
+        return &[
+            "直连单位申请退出，解除全部使用单位绑定。",
+            "使用单位申请解除与直连单位的绑定关系。",
+            "监管措施：解除绑定关系。",
+        ];
+    }
+    match stage {
+        Some(Stage::Review) => &[
+            "复核发现资质条件不满足：营业收入或开受票量未达到本省标准。",
+            "复核发现近三年存在重大税收违法行为。",
+            "授权委托书与被授权单位信息不一致，请核对后重新申请。",
+        ],
+        Some(Stage::Confirmation) => &[
+            "经省级税务机关确认，不符合乐企自用直连接入条件。",
+            "关联关系证明不充分，请补充后重新申请。",
+            "存在未整改的风险预警，请整改后重新申请。",
+        ],
+        _ => &[
+            "材料不全，请补充后重新申请。",
+            "统一社会信用代码有误，请核对后重新申请。",
+            "网络地址备案信息有误（IP地址或端口无效），请更正后重新申请。",
+            "纳税信用级别不符合接入条件。",
+            "未纳入数电票试点范围。",
+        ],
+    }
+}
+
+fn new_textarea(text: &str) -> TextArea<'static> {
+    let mut t = TextArea::new(text.split('\n').map(|s| s.to_string()).collect());
+    t.move_cursor(tui_textarea::CursorMove::Bottom);
+    t.move_cursor(tui_textarea::CursorMove::End);
+    t
+}
+
+impl ReasonDialog {
+    /// A dialog for `target`; a kept draft is asked for and offered when
+    /// it comes.
+    pub fn open(
+        target: ReasonTarget,
+        draft_key: String,
+        stage: Option<Stage>,
+        unbind: bool,
+    ) -> Vec<Cmd> {
+        let d = ReasonDialog {
+            target,
+            textarea: new_textarea(""),
+            templates: templates(stage, unbind),
+            template: None,
+            error: None,
+            restored: false,
+            draft_key: draft_key.clone(),
+        };
+        vec![
+            Cmd::Open(Modal::Reason(Box::new(d))),
+            Cmd::Run(Effect::LoadDraft { key: draft_key }),
+        ]
+    }
+
+    pub fn text(&self) -> String {
+        self.textarea.lines().join("\n")
+    }
+
+    /// Keeps what is typed.
+    pub fn save(&self) -> Effect {
+        Effect::SaveDraft {
+            key: self.draft_key.clone(),
+            text: self.text(),
+        }
+    }
+
+    /// A kept draft arrived: offered if nothing was typed meanwhile.
+    pub fn on_draft(&mut self, key: &str, text: Option<String>) -> Vec<Cmd> {
+        if let Some(t) = text
+            && key == self.draft_key
+            && self.text().is_empty()
+        {
+            self.textarea = new_textarea(&t);
+            self.restored = true;
+        }
+        vec![]
+    }
+
+    pub fn on_input(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+        if self.textarea.input(ev) {
+            self.error = None;
+            self.template = None;
+            return vec![Cmd::Run(self.save())];
+        }
+        vec![]
+    }
+
+    pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
+        match a {
+            // The draft stays on disk and is offered next time.
+            KeyAction::Cancel => vec![Cmd::Run(self.save()), Cmd::Close],
+            KeyAction::Quit if self.text().trim().is_empty() => vec![Cmd::Quit],
+            KeyAction::Quit => vec![
+                Cmd::Run(self.save()),
+                Cmd::Open(Modal::confirm(
+                    ctx.t(L::Confirm).into(),
+                    vec![ctx.t(L::QuitUnsaved).into()],
+                    vec![Cmd::Quit],
+                )),
+            ],
+            KeyAction::NextTemplate | KeyAction::PrevTemplate => self.template(a),
+            KeyAction::Submit => self.submit(ctx),
+            _ => vec![],
+        }
+    }
+
+    fn template(&mut self, a: KeyAction) -> Vec<Cmd> {
+        let n = self.templates.len();
+        if n == 0 {
+            return vec![];
+        }
+        let next = match (self.template, a) {
+            (None, KeyAction::NextTemplate) => 0,
+            (None, _) => n - 1,
+            (Some(i), KeyAction::NextTemplate) => (i + 1) % n,
+            (Some(i), _) => (i + n - 1) % n,
+        };
+        self.textarea = new_textarea(self.templates[next]);
+        self.template = Some(next);
+        self.error = None;
+        vec![Cmd::Run(self.save())]
+    }
+
+    fn submit(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        let reason = match crate::domain::validate::reason(&self.text()) {
+            Err(e) => {
+                self.error = Some(e.to_string());
+                return vec![];
+            }
+            Ok(r) => r,
+        };
+        let mut cmds = vec![Cmd::Run(self.save())];
+        match self.target.clone() {
+            ReasonTarget::One { id, version, .. } => {
+                cmds.push(Cmd::Close);
+                cmds.push(Cmd::Run(Effect::Decide {
+                    id,
+                    version,
+                    decision: Decision::Reject,
+                    reason: Some(reason),
+                }));
+            }
+            ReasonTarget::Many { op, items, summary } => {
+                let mut lines = summary;
+                lines.push(format!(
+                    "{}：{}",
+                    ctx.t(L::ReasonTitle),
+                    crate::fmt::truncate(&reason.replace('\n', " "), 60)
+                ));
+                let title = batch_title(ctx, op, items.len());
+                let then = vec![
+                    Cmd::Run(Effect::CancelBatch(false)),
+                    Cmd::Push(Screen::Results(ResultsScreen::running())),
+                    Cmd::Run(Effect::StartBatch {
+                        op,
+                        reason: Some(reason),
+                        items,
+                    }),
+                ];
+                cmds.push(Cmd::Open(Modal::confirm(title, lines, then)));
+            }
+        }
+        cmds
+    }
+}

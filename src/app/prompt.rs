@@ -1,0 +1,90 @@
+//! The prompt line at the foot of the screen: a filter that applies as it
+//! is typed (queue or bindings), or the search for a direct-connect unit.
+
+use super::{App, Cmd, Effect, Screen};
+use crate::keymap::KeyAction;
+use crossterm::event::{KeyCode, KeyEvent};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Edits the filter of the screen below.
+    Filter,
+    /// Finds a direct-connect unit by code or name on Enter.
+    FindUnit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    /// What is typed (the filter's own text lives with its screen).
+    pub text: String,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind) -> Prompt {
+        Prompt {
+            kind,
+            text: String::new(),
+        }
+    }
+}
+
+pub fn on_action(app: &mut App, a: KeyAction) -> Vec<Cmd> {
+    let Some(p) = app.prompt.take() else {
+        return vec![];
+    };
+    match (p.kind, a) {
+        (_, KeyAction::Quit) => vec![Cmd::Quit],
+        (PromptKind::FindUnit, KeyAction::Submit) if !p.text.trim().is_empty() => {
+            vec![Cmd::Run(Effect::FindUnit { text: p.text })]
+        }
+        (PromptKind::FindUnit, _) => vec![],
+        (PromptKind::Filter, KeyAction::Cancel) => match &mut app.screen {
+            Screen::Bindings(b) => b.set_filter(String::new()),
+            _ => app.queue.set_filter(&app.ctx, String::new()),
+        },
+        (PromptKind::Filter, KeyAction::Submit) => vec![],
+        // Other actions keep the line open.
+        (PromptKind::Filter, _) => {
+            app.prompt = Some(p);
+            vec![]
+        }
+    }
+}
+
+/// Text typed into the line.
+pub fn on_input(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
+    let edit = |s: &mut String| match ev.code {
+        KeyCode::Char(c) if !c.is_control() => {
+            s.push(c);
+            true
+        }
+        KeyCode::Backspace => s.pop().is_some(),
+        _ => false,
+    };
+    let Some(p) = app.prompt.as_mut() else {
+        return vec![];
+    };
+    match p.kind {
+        PromptKind::FindUnit => {
+            edit(&mut p.text);
+            vec![]
+        }
+        PromptKind::Filter => match &mut app.screen {
+            Screen::Bindings(b) => {
+                let mut f = b.filter.clone();
+                if edit(&mut f) {
+                    return b.set_filter(f);
+                }
+                vec![]
+            }
+            _ => {
+                let mut f = app.queue.filter.clone();
+                if edit(&mut f) {
+                    return app.queue.set_filter(&app.ctx, f);
+                }
+                vec![]
+            }
+        },
+    }
+}

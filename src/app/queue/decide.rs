@@ -1,0 +1,253 @@
+//! Deciding from the queue: the confirmation before a pass, the reason
+//! dialog before a rejection, the same for a selection as a batch; and
+//! what the console does with the answer.
+
+use super::QueueScreen;
+use crate::app::modal::{ReasonDialog, ReasonTarget};
+use crate::app::results::{ResultsScreen, batch_title};
+use crate::app::{Cmd, Ctx, Effect, Failure, Modal, Mode, Screen};
+use crate::domain::text::inert;
+use crate::domain::workflow::{self, Jurisdiction};
+use crate::domain::*;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use crate::store::{Application, BatchOp, DecideItem, ExitEffects, ItemResult};
+use std::collections::BTreeMap;
+
+impl QueueScreen {
+    /// The selection as batch items, each at the version the officer saw.
+    fn selected_items(&self) -> Vec<DecideItem> {
+        self.selection
+            .items
+            .iter()
+            .map(|(id, (v, _))| DecideItem {
+                id: *id,
+                version: Some(*v),
+            })
+            .collect()
+    }
+
+    /// The stage the officer may act on for the selected item; otherwise
+    /// the commands that say why (still loading, or not theirs to decide).
+    fn actionable_stage(&self, ctx: &Ctx) -> Result<(Stage, &Application), Vec<Cmd>> {
+        let Some(d) = self.selected_detail() else {
+            return Err(vec![Cmd::Status(ctx.t(L::Loading).into())]);
+        };
+        let not_yours = |why: String| vec![Cmd::Notice(L::CannotAct, vec![why])];
+        let stage = Stage::of_state(d.state).ok_or_else(|| {
+            not_yours(format!("{}{}", ctx.t(L::NotYours), d.state.label(ctx.zh())))
+        })?;
+        workflow::authorize(
+            &ctx.workflow,
+            &ctx.officer,
+            d.kind,
+            stage,
+            Jurisdiction {
+                county: &d.county_id,
+                province: &d.province_id,
+            },
+            d.last_decider.as_deref(),
+        )
+        .map_err(|e| not_yours(format!("{}{e}", ctx.t(L::NotYours))))?;
+        Ok((stage, d))
+    }
+
+    /// What a batch of selected applications holds, for its confirmation.
+    fn selection_summary(&self, ctx: &Ctx, decision: Decision) -> Vec<String> {
+        let zh = ctx.zh();
+        let mut by_kind: BTreeMap<Kind, usize> = BTreeMap::new();
+        for (_, k) in self.selection.items.values() {
+            *by_kind.entry(*k).or_default() += 1;
+        }
+        let kinds: Vec<String> = by_kind
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.label(zh)))
+            .collect();
+        let mut lines = vec![kinds.join("、")];
+        if let Some(n) = self.node() {
+            let step = n
+                .kinds
+                .first()
+                .and_then(|k| workflow::step(*k, n.stage.state(), decision).ok());
+            if let Some(s) = step {
+                lines.push(format!(
+                    "{} → {}（{}）",
+                    n.stage.label(zh),
+                    s.to.label(zh),
+                    s.action.label(zh)
+                ));
+            }
+        }
+        lines.push(ctx.t(L::BatchEachChecked).into());
+        lines
+    }
+
+    fn batch_confirm(&self, ctx: &Ctx) -> Vec<Cmd> {
+        let op = BatchOp::Decide(Decision::Pass);
+        let items = self.selected_items();
+        let title = batch_title(ctx, op, items.len());
+        let lines = self.selection_summary(ctx, Decision::Pass);
+        let then = vec![
+            Cmd::Run(Effect::CancelBatch(false)),
+            Cmd::Push(Screen::Results(ResultsScreen::running())),
+            Cmd::Run(Effect::StartBatch {
+                op,
+                reason: None,
+                items,
+            }),
+        ];
+        vec![Cmd::Open(Modal::confirm(title, lines, then))]
+    }
+
+    pub(super) fn begin_pass(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        if !self.selection.is_empty() {
+            return self.batch_confirm(ctx);
+        }
+        let (stage, d) = match self.actionable_stage(ctx) {
+            Ok(x) => x,
+            Err(cmds) => return cmds,
+        };
+        let zh = ctx.zh();
+        if d.kind == Kind::Exit && d.bound_user_units > 0 {
+            let keys = ctx.keys(Mode::Normal, KeyAction::Bindings);
+            let line = L::ExitStillBound.fill(ctx.lang, &[&d.bound_user_units, &keys]);
+            return vec![Cmd::Notice(L::ExitBlocked, vec![line])];
+        }
+        let Ok(step) = workflow::step(d.kind, d.state, Decision::Pass) else {
+            return vec![];
+        };
+        let mut lines = vec![
+            format!(
+                "#{} {} · {}",
+                d.id,
+                d.kind.label(zh),
+                inert(&d.unit.facts.name)
+            ),
+            format!("{} → {}", d.state.label(zh), step.to.label(zh)),
+        ];
+        if let Some(fx) = d
+            .exit_effects
+            .as_ref()
+            .filter(|_| stage == Stage::Confirmation)
+        {
+            lines.extend(exit_lines(ctx, fx));
+        }
+        let then = vec![Cmd::Run(Effect::Decide {
+            id: d.id,
+            version: d.version,
+            decision: Decision::Pass,
+            reason: None,
+        })];
+        let title = format!("{}？", step.action.label(zh));
+        vec![Cmd::Open(Modal::confirm(title, lines, then))]
+    }
+
+    pub(super) fn begin_reject(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        if !self.selection.is_empty() {
+            let items = self.selected_items();
+            let summary = self.selection_summary(ctx, Decision::Reject);
+            let stage = self.node().map(|n| n.stage);
+            let key = format!(
+                "batch-{}-{}",
+                stage.map(|s| s.code()).unwrap_or(""),
+                items.len()
+            );
+            let target = ReasonTarget::Many {
+                op: BatchOp::Decide(Decision::Reject),
+                items,
+                summary,
+            };
+            return ReasonDialog::open(target, key, stage, false);
+        }
+        let (stage, d) = match self.actionable_stage(ctx) {
+            Ok(x) => x,
+            Err(cmds) => return cmds,
+        };
+        let Ok(step) = workflow::step(d.kind, d.state, Decision::Reject) else {
+            return vec![];
+        };
+        let target = ReasonTarget::One {
+            id: d.id,
+            version: d.version,
+            action: step.action,
+            name: inert(&d.unit.facts.name).into_owned(),
+        };
+        ReasonDialog::open(target, format!("app-{}", d.id), Some(stage), false)
+    }
+
+    pub(super) fn on_decided(
+        &mut self,
+        ctx: &Ctx,
+        id: i64,
+        decision: Decision,
+        result: Result<ItemResult, Failure>,
+    ) -> Vec<Cmd> {
+        let zh = ctx.zh();
+        match result {
+            Ok(r) => {
+                let mut cmds = Vec::new();
+                if decision == Decision::Reject {
+                    cmds.push(Cmd::Run(Effect::ClearDraft {
+                        key: format!("app-{id}"),
+                    }));
+                }
+                cmds.push(Cmd::Status(format!(
+                    "#{id} {} → {}",
+                    r.action.map(|a| a.label(zh)).unwrap_or(""),
+                    r.to.map(|s| s.label(zh)).unwrap_or("")
+                )));
+                // It left this queue: the next item takes its place.
+                cmds.extend(self.drop_row(ctx, id));
+                cmds.push(Cmd::Run(self.counts_effect()));
+                cmds
+            }
+            Err(f) if f.kind == FailureKind::Conflict => {
+                // Someone else decided: show who and when, refresh the
+                // item, keep the row marked; a typed reason stays in its draft.
+                self.handled_elsewhere.insert(id);
+                let mut cmds = vec![
+                    Cmd::Notice(L::Conflict, vec![f.message]),
+                    Cmd::Run(self.counts_effect()),
+                ];
+                cmds.extend(self.reload_detail());
+                cmds.push(Cmd::Stale);
+                cmds
+            }
+            Err(f) => vec![Cmd::Notice(L::CannotAct, vec![f.message])],
+        }
+    }
+
+    fn drop_row(&mut self, ctx: &Ctx, id: i64) -> Vec<Cmd> {
+        self.window.remove(id);
+        self.selection.items.remove(&id);
+        self.detail = None;
+        let mut cmds = self.move_cursor(ctx, 0);
+        if cmds.is_empty() {
+            cmds.extend(self.detail_cmds());
+        }
+        cmds
+    }
+}
+
+/// What confirming an exit will cancel, for its confirmation.
+fn exit_lines(ctx: &Ctx, fx: &ExitEffects) -> Vec<String> {
+    let zh = ctx.zh();
+    let mut lines = vec![
+        ctx.t(L::ExitEffects).into(),
+        L::ExitCancels.fill(ctx.lang, &[&fx.capabilities, &fx.authorisations]),
+        L::ExitStops.fill(ctx.lang, &[&fx.in_flight.len()]),
+        ctx.t(L::ExitNoLonger).into(),
+    ];
+    for (id, k, s, name) in fx.in_flight.iter().take(5) {
+        lines.push(format!(
+            "  #{id} {} {} {}",
+            k.label(zh),
+            s.label(zh),
+            inert(name)
+        ));
+    }
+    if fx.in_flight.len() > 5 {
+        lines.push(format!("  … +{}", fx.in_flight.len() - 5));
+    }
+    lines
+}

@@ -1,0 +1,561 @@
+//! The queue screen: the navigator of the officer's queues, a window of
+//! the chosen queue's rows, and the selected application in tabs.
+
+mod decide;
+pub mod window;
+
+use super::list::{Move, Selection};
+use super::prompt::{Prompt, PromptKind};
+use super::{Cmd, Ctx, Effect, Failure, Modal, Msg, PageMode};
+use crate::app::bindings::BindingsScreen;
+use crate::domain::checks::Check;
+use crate::domain::*;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use crate::store::{Application, Direction, QueueQuery, QueueRow, Sort};
+use std::collections::HashSet;
+use window::{PAGE, WINDOW_MAX, Window};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Nav,
+    Table,
+    Detail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Qualify,
+    Users,
+    Materials,
+    Checks,
+    History,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Overview,
+        Tab::Qualify,
+        Tab::Users,
+        Tab::Materials,
+        Tab::Checks,
+        Tab::History,
+    ];
+    pub fn label(self) -> L {
+        match self {
+            Tab::Overview => L::TabOverview,
+            Tab::Qualify => L::TabQualify,
+            Tab::Users => L::TabUsers,
+            Tab::Materials => L::TabMaterials,
+            Tab::Checks => L::TabChecks,
+            Tab::History => L::TabHistory,
+        }
+    }
+    fn step(self, d: i32) -> Tab {
+        let i = Tab::ALL.iter().position(|t| *t == self).unwrap_or(0) as i32;
+        Tab::ALL[(i + d).rem_euclid(Tab::ALL.len() as i32) as usize]
+    }
+}
+
+/// One entry of the queue navigator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub stage: Stage,
+    /// None: every kind of the stage this officer reaches.
+    pub kind: Option<Kind>,
+    pub kinds: Vec<Kind>,
+    pub count: Option<i64>,
+}
+
+pub struct QueueScreen {
+    pub nodes: Vec<Node>,
+    pub nav: usize,
+    pub focus: Focus,
+    pub window: Window,
+    pub sort: Sort,
+    pub filter: String,
+    pub detail: Option<Box<Application>>,
+    pub checks: Vec<Check>,
+    detail_seq: u64,
+    pub tab: Tab,
+    pub detail_scroll: u16,
+    pub material: usize,
+    /// Items another officer decided first: marked, not acted on.
+    pub handled_elsewhere: HashSet<i64>,
+    /// Chosen applications: id -> (version seen, kind).
+    pub selection: Selection<(i64, Kind)>,
+    count_seq: u64,
+}
+
+/// The navigator: each stage the officer reaches, with all its kinds
+/// first, then one entry per kind.
+fn nodes(ctx: &Ctx) -> Vec<Node> {
+    let reach = ctx.workflow.queues_for(&ctx.officer);
+    let mut nodes = Vec::new();
+    for &stage in Stage::ALL {
+        let kinds: Vec<Kind> = reach
+            .iter()
+            .filter(|(s, _)| *s == stage)
+            .map(|(_, k)| *k)
+            .collect();
+        if kinds.is_empty() {
+            continue;
+        }
+        nodes.push(Node {
+            stage,
+            kind: None,
+            kinds: kinds.clone(),
+            count: None,
+        });
+        nodes.extend(kinds.into_iter().map(|k| Node {
+            stage,
+            kind: Some(k),
+            kinds: vec![k],
+            count: None,
+        }));
+    }
+    nodes
+}
+
+impl QueueScreen {
+    pub fn new(ctx: &Ctx) -> QueueScreen {
+        QueueScreen {
+            nodes: nodes(ctx),
+            nav: 0,
+            focus: Focus::Table,
+            window: Window::default(),
+            sort: Sort::Age,
+            filter: String::new(),
+            detail: None,
+            checks: vec![],
+            detail_seq: 0,
+            tab: Tab::Overview,
+            detail_scroll: 0,
+            material: 0,
+            handled_elsewhere: HashSet::new(),
+            selection: Selection::default(),
+            count_seq: 0,
+        }
+    }
+
+    pub fn start(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        let mut cmds = vec![Cmd::Run(self.counts_effect())];
+        cmds.extend(self.reload(ctx, 0));
+        cmds
+    }
+
+    pub fn node(&self) -> Option<&Node> {
+        self.nodes.get(self.nav)
+    }
+
+    /// One count per (stage, kind) node; a stage's 全部 is their sum.
+    pub fn counts_effect(&self) -> Effect {
+        Effect::LoadCounts(
+            self.nodes
+                .iter()
+                .filter(|n| n.kind.is_some())
+                .map(|n| (n.stage, n.kinds.clone()))
+                .collect(),
+        )
+    }
+
+    fn query(
+        &self,
+        ctx: &Ctx,
+        cursor: Option<crate::store::Cursor>,
+        d: Direction,
+    ) -> Option<QueueQuery> {
+        let n = self.node()?;
+        Some(QueueQuery {
+            stage: n.stage,
+            kinds: n.kinds.clone(),
+            bureau: ctx.officer.bureau_id.clone(),
+            sort: self.sort,
+            filter: self.filter.clone(),
+            cursor,
+            direction: d,
+            limit: PAGE,
+        })
+    }
+
+    fn count_effect(&mut self) -> Option<Cmd> {
+        self.count_seq += 1;
+        let n = self.node()?;
+        Some(Cmd::Run(Effect::LoadCount {
+            seq: self.count_seq,
+            stage: n.stage,
+            kinds: n.kinds.clone(),
+            filter: self.filter.clone(),
+        }))
+    }
+
+    /// A new window from the start of the queue, with its count.
+    fn reload(&mut self, ctx: &Ctx, cursor: i64) -> Vec<Cmd> {
+        let w = &mut self.window;
+        w.seq += 1;
+        w.loading = true;
+        w.cursor = cursor;
+        let seq = w.seq;
+        let Some(query) = self.query(ctx, None, Direction::Forward) else {
+            return vec![];
+        };
+        let page = Cmd::Run(Effect::LoadPage {
+            seq,
+            mode: PageMode::Replace(0),
+            query,
+        });
+        std::iter::once(page).chain(self.count_effect()).collect()
+    }
+
+    /// Reloads the window where it is: from its first row on, keeping the
+    /// cursor's position. After others' changes, a batch, or a conflict.
+    pub fn refresh(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        let first = self
+            .window
+            .rows
+            .first()
+            .map(|r| r.cursor(self.sort).inclusive(self.sort));
+        let Some(key) = first else {
+            return self.reload(ctx, 0);
+        };
+        self.window.seq += 1;
+        self.window.loading = true;
+        let (seq, offset) = (self.window.seq, self.window.offset);
+        let mut cmds = vec![Cmd::Run(self.counts_effect())];
+        if let Some(mut q) = self.query(ctx, Some(key), Direction::Forward) {
+            q.limit = (self.window.rows.len() as i64).clamp(PAGE, WINDOW_MAX as i64);
+            cmds.push(Cmd::Run(Effect::LoadPage {
+                seq,
+                mode: PageMode::Replace(offset),
+                query: q,
+            }));
+        }
+        cmds.extend(self.count_effect());
+        // The item in view is read again where the officer is reading it.
+        if let Some(id) = self.detail.as_ref().map(|d| d.id) {
+            self.detail_seq += 1;
+            cmds.push(Cmd::Run(Effect::LoadDetail {
+                seq: self.detail_seq,
+                id,
+            }));
+        }
+        cmds
+    }
+
+    /// Asks for the selected row's application unless it is shown already.
+    fn detail_cmds(&mut self) -> Vec<Cmd> {
+        let Some(id) = self.window.selected().map(|r| r.id) else {
+            self.detail = None;
+            return vec![];
+        };
+        if self.detail.as_ref().is_some_and(|d| d.id == id) {
+            return vec![];
+        }
+        self.detail_seq += 1;
+        // A different item starts at its top.
+        self.material = 0;
+        self.detail_scroll = 0;
+        vec![Cmd::Run(Effect::LoadDetail {
+            seq: self.detail_seq,
+            id,
+        })]
+    }
+
+    fn reload_detail(&mut self) -> Vec<Cmd> {
+        self.detail = None;
+        self.detail_cmds()
+    }
+
+    fn move_cursor(&mut self, ctx: &Ctx, delta: i64) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        if let Some(f) = self.window.move_by(delta, self.sort)
+            && let Some(query) = self.query(ctx, Some(f.key), f.direction)
+        {
+            cmds.push(Cmd::Run(Effect::LoadPage {
+                seq: self.window.seq,
+                mode: f.mode,
+                query,
+            }));
+        }
+        cmds.extend(self.detail_cmds());
+        cmds
+    }
+
+    pub fn set_filter(&mut self, ctx: &Ctx, f: String) -> Vec<Cmd> {
+        self.filter = f;
+        self.reload(ctx, 0)
+    }
+
+    pub fn on_layout(&mut self, rows: u16) {
+        self.window.view_height = i64::from(rows.max(1));
+        self.window.scroll();
+    }
+
+    pub fn is_overdue(
+        &self,
+        ctx: &Ctx,
+        row: &QueueRow,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        row.age_days(now) >= ctx.overdue_days
+    }
+
+    pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
+        use KeyAction as K;
+        match a {
+            K::Quit => vec![Cmd::Quit],
+            K::Help => vec![Cmd::Open(Modal::Help { scroll: 0 })],
+            K::Refresh => {
+                let mut cmds = vec![
+                    Cmd::Status(ctx.t(L::Refreshed).into()),
+                    Cmd::Run(self.counts_effect()),
+                ];
+                cmds.extend(self.reload(ctx, 0));
+                self.detail = None;
+                cmds
+            }
+            K::NextPane | K::PrevPane => {
+                let order = [Focus::Nav, Focus::Table, Focus::Detail];
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(1) as i32;
+                let d = if a == K::NextPane { 1 } else { -1 };
+                self.focus = order[(i + d).rem_euclid(3) as usize];
+                vec![]
+            }
+            K::Open => {
+                self.focus = match self.focus {
+                    Focus::Nav => Focus::Table,
+                    _ => Focus::Detail,
+                };
+                vec![]
+            }
+            K::Back if self.focus == Focus::Detail => {
+                self.focus = Focus::Table;
+                vec![]
+            }
+            K::Back if !self.filter.is_empty() => self.set_filter(ctx, String::new()),
+            K::Filter => vec![Cmd::Prompt(Prompt::new(PromptKind::Filter))],
+            K::FindUnit => vec![Cmd::Prompt(Prompt::new(PromptKind::FindUnit))],
+            K::Sort => {
+                self.sort = self.sort.next();
+                let mut cmds = vec![Cmd::Status(format!(
+                    "{}：{}",
+                    ctx.t(L::Sort),
+                    self.sort.label(ctx.zh())
+                ))];
+                cmds.extend(self.reload(ctx, 0));
+                cmds
+            }
+            K::NextTab | K::PrevTab => {
+                self.tab = self.tab.step(if a == K::NextTab { 1 } else { -1 });
+                self.detail_scroll = 0;
+                vec![]
+            }
+            K::MarkPaper => self.mark_paper(),
+            K::Pass => self.begin_pass(ctx),
+            K::Reject => self.begin_reject(ctx),
+            K::Bindings => self.open_bindings(),
+            K::Batches => vec![Cmd::Run(Effect::LoadBatches)],
+            K::ToggleSelect | K::SelectRange | K::SelectAll | K::ClearSelection => {
+                self.select(ctx, a)
+            }
+            _ => match Move::of(a) {
+                Some(m) => self.on_move(ctx, m),
+                None => vec![],
+            },
+        }
+    }
+
+    /// Movement keys move whatever pane has the focus.
+    fn on_move(&mut self, ctx: &Ctx, m: Move) -> Vec<Cmd> {
+        match (self.focus, m) {
+            (Focus::Nav, Move::Top) => self.move_nav(ctx, -(self.nav as i64)),
+            (Focus::Nav, Move::Bottom) => self.move_nav(ctx, self.nodes.len() as i64),
+            (Focus::Nav, _) => self.move_nav(ctx, m.delta(1).signum()),
+            (_, Move::Top) => {
+                self.detail = None;
+                self.reload(ctx, 0)
+            }
+            (_, Move::Bottom) => {
+                self.window.seq += 1;
+                self.window.loading = true;
+                let seq = self.window.seq;
+                match self.query(ctx, None, Direction::Backward) {
+                    Some(query) => vec![Cmd::Run(Effect::LoadPage {
+                        seq,
+                        mode: PageMode::Last,
+                        query,
+                    })],
+                    None => vec![],
+                }
+            }
+            (Focus::Table, m) => {
+                let d = m.delta(self.window.page_rows());
+                self.move_cursor(ctx, d)
+            }
+            (Focus::Detail, m) => {
+                let step = m.delta(self.window.page_rows());
+                if self.tab == Tab::Materials && step.abs() == 1 {
+                    let n = self.detail.as_ref().map_or(0, |d| d.materials.len());
+                    self.material =
+                        (self.material as i64 + step).clamp(0, n.saturating_sub(1) as i64) as usize;
+                    self.detail_scroll = 0;
+                } else {
+                    self.detail_scroll =
+                        (i64::from(self.detail_scroll) + step).clamp(0, 10_000) as u16;
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn move_nav(&mut self, ctx: &Ctx, d: i64) -> Vec<Cmd> {
+        if self.nodes.is_empty() {
+            return vec![];
+        }
+        let next = (self.nav as i64 + d).clamp(0, self.nodes.len() as i64 - 1) as usize;
+        if next == self.nav {
+            return vec![];
+        }
+        self.nav = next;
+        self.selection.clear();
+        self.detail = None;
+        self.reload(ctx, 0)
+    }
+
+    fn select(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
+        let w = &self.window;
+        match a {
+            KeyAction::ToggleSelect => {
+                if let Some(r) = w.selected() {
+                    self.selection.toggle(w.cursor, r.id, (r.version, r.kind));
+                }
+                return self.move_cursor(ctx, 1);
+            }
+            KeyAction::SelectRange => {
+                let rows = w
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (w.offset + i as i64, r.id, (r.version, r.kind)));
+                self.selection.range(w.cursor, rows);
+            }
+            KeyAction::SelectAll => {
+                if let Some(query) = self.query(ctx, None, Direction::Forward) {
+                    return vec![Cmd::Run(Effect::SelectAll { query })];
+                }
+            }
+            _ => self.selection.clear(),
+        }
+        vec![]
+    }
+
+    fn mark_paper(&mut self) -> Vec<Cmd> {
+        let Some(d) = &self.detail else {
+            return vec![];
+        };
+        if self.tab != Tab::Materials {
+            self.tab = Tab::Materials;
+            return vec![];
+        }
+        match d.materials.get(self.material) {
+            Some(m) if !m.paper_received => vec![Cmd::Run(Effect::MarkPaper { material: m.id })],
+            _ => vec![],
+        }
+    }
+
+    /// The bindings of the selected application's direct-connect unit: the
+    /// inviter of an invitation, else the unit itself.
+    fn open_bindings(&mut self) -> Vec<Cmd> {
+        let Some(d) = self.selected_detail() else {
+            return vec![];
+        };
+        let (unit, name) = match &d.direct_unit {
+            Some(u) if d.kind == Kind::Invitation => (u.id, u.facts.name.clone()),
+            _ => (d.unit.id, d.unit.facts.name.clone()),
+        };
+        BindingsScreen::open(unit, name, Cmd::Push)
+    }
+
+    fn selected_detail(&self) -> Option<&Application> {
+        let row = self.window.selected()?;
+        self.detail.as_deref().filter(|d| d.id == row.id)
+    }
+
+    pub fn on_counts(&mut self, counts: Vec<i64>) {
+        for (n, c) in self
+            .nodes
+            .iter_mut()
+            .filter(|n| n.kind.is_some())
+            .zip(counts)
+        {
+            n.count = Some(c);
+        }
+        for i in 0..self.nodes.len() {
+            if self.nodes[i].kind.is_none() {
+                let stage = self.nodes[i].stage;
+                let sum = self
+                    .nodes
+                    .iter()
+                    .filter(|n| n.stage == stage && n.kind.is_some())
+                    .map(|n| n.count.unwrap_or(0))
+                    .sum();
+                self.nodes[i].count = Some(sum);
+            }
+        }
+    }
+
+    /// Messages for this screen; a stale answer is dropped.
+    pub fn on_msg(&mut self, ctx: &Ctx, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Count { seq, result: Ok(n) } if seq == self.count_seq => {
+                self.window.total = Some(n);
+                vec![]
+            }
+            Msg::Page {
+                seq,
+                mode,
+                result: Ok(page),
+            } if seq == self.window.seq => {
+                self.window.on_page(mode, page);
+                self.detail_cmds()
+            }
+            Msg::Detail {
+                seq,
+                result: Ok(app),
+            } if seq == self.detail_seq => {
+                self.checks = app.checks(&ctx.thresholds);
+                self.material = self.material.min(app.materials.len().saturating_sub(1));
+                self.detail = Some(app);
+                vec![]
+            }
+            Msg::Decided {
+                id,
+                decision,
+                result,
+            } => self.on_decided(ctx, id, decision, result),
+            Msg::PaperMarked(Ok(())) => {
+                let mut cmds = vec![Cmd::Status(ctx.t(L::PaperReceived).into())];
+                cmds.extend(self.reload_detail());
+                cmds
+            }
+            Msg::Selected(Ok(items)) => {
+                self.selection
+                    .extend(items.into_iter().map(|(id, v, k)| (id, (v, k))));
+                vec![]
+            }
+            Msg::Count { result: Err(e), .. }
+            | Msg::Page { result: Err(e), .. }
+            | Msg::Detail { result: Err(e), .. }
+            | Msg::PaperMarked(Err(e))
+            | Msg::Selected(Err(e)) => self.on_failed(e),
+            _ => vec![],
+        }
+    }
+
+    /// A load failed: one line in the status bar.
+    fn on_failed(&mut self, e: Failure) -> Vec<Cmd> {
+        self.window.loading = false;
+        vec![Cmd::Status(e.message)]
+    }
+}

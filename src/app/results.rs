@@ -1,0 +1,159 @@
+//! The results screen: a batch running with its progress, then every
+//! item's result; failures only on a key, exported as CSV, resumed when cut
+//! short.
+
+use super::list::{self, Move};
+use super::{Cmd, Ctx, Effect, Failure, Modal, Msg, Screen};
+use crate::domain::*;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use crate::store::{BatchInfo, BatchItem, BatchOp};
+
+pub struct ResultsScreen {
+    pub id: String,
+    pub info: Option<BatchInfo>,
+    pub items: Vec<BatchItem>,
+    pub failures_only: bool,
+    pub cursor: usize,
+    pub running: bool,
+    pub progress: (i64, i64),
+    /// Rows a page key moves by.
+    pub page: usize,
+}
+
+/// A batch's confirmation title: what, and how many.
+pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
+    let what = match op {
+        BatchOp::Decide(Decision::Pass) => L::BatchPass,
+        BatchOp::Decide(Decision::Reject) => L::BatchReject,
+        BatchOp::Unbind => L::BatchUnbind,
+    };
+    L::BatchTitle.fill(ctx.lang, &[&ctx.t(what), &n])
+}
+
+impl ResultsScreen {
+    /// A batch about to run.
+    pub fn running() -> ResultsScreen {
+        ResultsScreen {
+            id: String::new(),
+            info: None,
+            items: vec![],
+            failures_only: false,
+            cursor: 0,
+            running: true,
+            progress: (0, 0),
+            page: 10,
+        }
+    }
+
+    pub fn visible(&self) -> Vec<&BatchItem> {
+        self.items
+            .iter()
+            .filter(|i| !self.failures_only || i.failed())
+            .collect()
+    }
+
+    pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
+        use KeyAction as K;
+        let n = self.visible().len();
+        match a {
+            // Stops after the chunk in flight: what is done stays done.
+            K::Back | K::Cancel if self.running => vec![
+                Cmd::Run(Effect::CancelBatch(true)),
+                Cmd::Status(ctx.t(L::Cancelling).into()),
+            ],
+            K::Back | K::Cancel => vec![Cmd::Back],
+            K::Quit => vec![Cmd::Quit],
+            K::Help => vec![Cmd::Open(Modal::Help { scroll: 0 })],
+            K::FailuresOnly => {
+                self.failures_only = !self.failures_only;
+                self.cursor = 0;
+                vec![]
+            }
+            K::Export if !self.id.is_empty() => {
+                vec![Cmd::Run(Effect::ExportBatch {
+                    id: self.id.clone(),
+                })]
+            }
+            K::Resume if !self.running && self.info.as_ref().is_some_and(|i| i.pending > 0) => {
+                self.running = true;
+                vec![
+                    Cmd::Run(Effect::CancelBatch(false)),
+                    Cmd::Run(Effect::RunBatch {
+                        id: self.id.clone(),
+                    }),
+                ]
+            }
+            _ => {
+                if let Some(m) = Move::of(a) {
+                    self.cursor = list::moved(self.cursor, n, m, self.page);
+                }
+                vec![]
+            }
+        }
+    }
+
+    pub fn on_msg(&mut self, ctx: &Ctx, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::BatchStarted(Ok(id)) => {
+                self.id = id.clone();
+                vec![Cmd::Run(Effect::RunBatch { id })]
+            }
+            Msg::BatchStarted(Err(e)) => self.failed(ctx, e),
+            Msg::BatchProgress { id, done, total } if id == self.id => {
+                self.progress = (done, total);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn failed(&mut self, ctx: &Ctx, e: Failure) -> Vec<Cmd> {
+        self.running = false;
+        vec![Cmd::Open(Modal::notice(ctx.t(L::Results), vec![e.message]))]
+    }
+}
+
+/// A batch finished, or was opened from the list: its results, in place of
+/// a results screen or over any other.
+pub fn on_done(
+    ctx: &Ctx,
+    screen: &mut Screen,
+    id: String,
+    result: Result<(BatchInfo, Vec<BatchItem>), Failure>,
+) -> Vec<Cmd> {
+    let (info, items) = match result {
+        Ok(x) => x,
+        Err(e) => {
+            return match screen {
+                Screen::Results(r) => r.failed(ctx, e),
+                _ => vec![Cmd::Notice(L::Results, vec![e.message])],
+            };
+        }
+    };
+    let r = ResultsScreen {
+        progress: (info.total - info.pending, info.total),
+        id,
+        info: Some(info),
+        items,
+        failures_only: false,
+        cursor: 0,
+        running: false,
+        page: 10,
+    };
+    match screen {
+        Screen::Results(_) => vec![Cmd::Replace(Screen::Results(r))],
+        _ => vec![Cmd::Push(Screen::Results(r))],
+    }
+}
+
+/// The officer's batches: the latest opens.
+pub fn on_batches(ctx: &Ctx, result: Result<Vec<BatchInfo>, Failure>) -> Vec<Cmd> {
+    match result {
+        Ok(list) => match list.first() {
+            Some(b) => vec![Cmd::Run(Effect::LoadBatch { id: b.id.clone() })],
+            None => vec![Cmd::Status(ctx.t(L::NoBatches).into())],
+        },
+        Err(e) => vec![Cmd::Status(e.message)],
+    }
+}

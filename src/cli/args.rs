@@ -1,0 +1,174 @@
+//! The command line's grammar (clap): global options and subcommands.
+
+use crate::context::Global;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "leqi-console",
+    version,
+    about = "乐企直连审批台：税务人员的受理、复核、确认工作台 (the tax officers' console for Leqi direct connection)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database (apply migrations, seed the workflow table and configured officers).
+    Init,
+    /// Fill the database with realistic demo data.
+    Demo {
+        /// Number of applications to generate.
+        #[arg(long, default_value_t = 3000)]
+        scale: u64,
+        /// Seed of the generator: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a database that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List officers: login, name, bureau, level, roles.
+    Officers {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The acting officer's queue for a stage.
+    Queue {
+        /// 待受理 | 待复核 | 待确认, or pending-acceptance | pending-review | pending-confirmation.
+        #[arg(long)]
+        stage: String,
+        /// 接入 | 邀请 | 退出 | 订阅 | 延续, or access | invitation | exit | subscription | extension.
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// The cursor printed after the previous page.
+        #[arg(long)]
+        after: Option<String>,
+        #[arg(long, value_enum, default_value_t = SortArg::Age)]
+        sort: SortArg,
+        /// Only names or codes containing this text.
+        #[arg(long, default_value = "")]
+        filter: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One application with its materials, checks and history.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pass or reject the current stage of one or many applications.
+    Decide {
+        #[arg(value_enum)]
+        decision: DecisionArg,
+        ids: Vec<i64>,
+        /// Required for reject: the applicant sees it.
+        #[arg(long)]
+        reason: Option<String>,
+        /// Decide only if the application is still at this version.
+        #[arg(long)]
+        version: Option<i64>,
+        /// Read ids from a file, one a line (optionally id:version).
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End bindings between a direct-connect unit and user units.
+    Unbind {
+        binding_ids: Vec<i64>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_name = "FILE")]
+        from_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Bindings of a direct-connect unit (by USCC or id).
+    Bindings {
+        unit: String,
+        /// Include ended bindings.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Audit events of an application.
+    History {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Batches: list them, show one's results, export them, or run the rest.
+    Batch {
+        #[command(subcommand)]
+        action: BatchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// The acting officer's batches (unfinished ones with --unfinished).
+    List {
+        #[arg(long)]
+        unfinished: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One batch's per-item results.
+    Show {
+        id: String,
+        #[arg(long)]
+        failures: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a batch's results as CSV (UTF-8 with BOM).
+    Export { id: String, file: PathBuf },
+    /// Run the items of a batch that were not done (after a crash).
+    Resume {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DecisionArg {
+    Pass,
+    Reject,
+}
+
+impl DecisionArg {
+    pub fn decision(self) -> crate::domain::Decision {
+        match self {
+            DecisionArg::Pass => crate::domain::Decision::Pass,
+            DecisionArg::Reject => crate::domain::Decision::Reject,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SortArg {
+    Age,
+    Name,
+    Failed,
+}
+
+impl SortArg {
+    pub fn sort(self) -> crate::store::Sort {
+        match self {
+            SortArg::Age => crate::store::Sort::Age,
+            SortArg::Name => crate::store::Sort::Name,
+            SortArg::Failed => crate::store::Sort::Failed,
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! `bindings`: a direct-connect unit's bindings.
+
+use super::output::{self, local};
+use crate::context::Outcome;
+use crate::domain::text::inert;
+use crate::store::Store;
+
+pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i32> {
+    let u = store.find_unit(unit).await?;
+    let b = store.bindings(u.id, all).await?;
+    if json {
+        output::json(&b);
+        return Ok(0);
+    }
+    output::line(&format!(
+        "{}（{}）：{} 个绑定",
+        inert(&u.facts.name),
+        inert(&u.facts.uscc),
+        b.len()
+    ));
+    let rows: Vec<Vec<String>> = b
+        .iter()
+        .map(|b| {
+            vec![
+                b.id.to_string(),
+                inert(&b.user_uscc).into(),
+                inert(&b.user_name).into(),
+                b.relation.zh().into(),
+                local(b.since),
+                b.invitation_id.to_string(),
+                if b.active { "有效" } else { "已解除" }.into(),
+            ]
+        })
+        .collect();
+    output::rows(
+        &[
+            "绑定编号",
+            "使用单位代码",
+            "使用单位名称",
+            "关系",
+            "绑定时间",
+            "邀请编号",
+            "状态",
+        ],
+        &rows,
+    );
+    Ok(0)
+}

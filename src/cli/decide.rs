@@ -1,0 +1,209 @@
+//! `decide` and `unbind`: one item at once, many as a batch with a result
+//! per item. Also the batch runner `batch resume` shares.
+
+use super::args::Command;
+use super::output;
+use crate::context::{Context, Failure, Outcome};
+use crate::domain::text::inert;
+use crate::domain::*;
+use crate::store::{BatchItem, BatchOp, DecideItem, ItemResult, Store};
+use std::path::Path;
+
+pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
+    let Command::Decide {
+        decision,
+        ids,
+        reason,
+        version,
+        from_file,
+        json,
+    } = cmd
+    else {
+        return Ok(2);
+    };
+    let officer = store.officer(&ctx.officer_login).await?;
+    let items = collect_items(ids, from_file.as_deref(), *version)?;
+    let decision = decision.decision();
+    if let [one] = items.as_slice() {
+        let r = store
+            .decide(&officer, one.id, decision, reason.as_deref(), one.version)
+            .await?;
+        return report(&[r], *json);
+    }
+    let op = BatchOp::Decide(decision);
+    let batch = store
+        .create_batch(&officer, op, reason.as_deref(), &items)
+        .await?;
+    run_batch(store, &officer, &batch, *json).await
+}
+
+pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
+    let Command::Unbind {
+        binding_ids,
+        reason,
+        from_file,
+        json,
+    } = cmd
+    else {
+        return Ok(2);
+    };
+    let officer = store.officer(&ctx.officer_login).await?;
+    let items = collect_items(binding_ids, from_file.as_deref(), None)?;
+    if items.len() == 1 {
+        let r = store.unbind(&officer, &items, reason).await?;
+        return report(&r, *json);
+    }
+    let batch = store
+        .create_batch(&officer, BatchOp::Unbind, Some(reason), &items)
+        .await?;
+    run_batch(store, &officer, &batch, *json).await
+}
+
+/// Ids from the command line and, with `--from-file`, one a line
+/// (`id` or `id:version`; `#` starts a comment).
+fn collect_items(
+    ids: &[i64],
+    file: Option<&Path>,
+    version: Option<i64>,
+) -> Outcome<Vec<DecideItem>> {
+    let mut items: Vec<DecideItem> = ids.iter().map(|&id| DecideItem { id, version }).collect();
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            Failure::usage(format!(
+                "无法读取 {}：{e} (cannot read the id file)",
+                f.display()
+            ))
+        })?;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            items.push(parse_line(f, n + 1, line, version)?);
+        }
+    }
+    if items.is_empty() {
+        return Err(Failure::usage(
+            "请给出至少一个编号，或 --from-file (give at least one id, or --from-file)",
+        ));
+    }
+    Ok(items)
+}
+
+fn parse_line(f: &Path, n: usize, line: &str, version: Option<i64>) -> Outcome<DecideItem> {
+    let bad = || {
+        Failure::invalid(format!(
+            "{} 第{n}行“{}”不是编号 (line {n} is not an id)",
+            f.display(),
+            inert(line),
+        ))
+    };
+    let (id, ver) = match line.split_once(':') {
+        Some((a, b)) => (a.trim(), Some(b.trim())),
+        None => (line, None),
+    };
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let version = match ver {
+        Some(v) => Some(v.parse().map_err(|_| bad())?),
+        None => version,
+    };
+    Ok(DecideItem { id, version })
+}
+
+/// Items per transaction; `LEQI_BATCH_CHUNK` overrides it (smaller chunks
+/// show progress more often and are how the crash test lands mid-batch).
+fn batch_chunk() -> usize {
+    std::env::var("LEQI_BATCH_CHUNK")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(crate::store::BATCH_CHUNK)
+}
+
+/// Runs (or resumes) a batch and prints every item's result. The exit
+/// code is 0 only when every item was done; else the first failure's.
+pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool) -> Outcome<i32> {
+    let info = store
+        .run_batch(officer, batch, batch_chunk(), |done, total| {
+            if !json && total > 1000 {
+                output::note(&format!("… {done}/{total}"));
+            }
+            true
+        })
+        .await?;
+    let items = store.batch_items(batch, false).await?;
+    if json {
+        output::json(&serde_json::json!({"batch": info, "items": items}));
+    } else {
+        print_results(&items);
+        output::line(&format!(
+            "批次 {}：成功 {}，失败 {}，未处理 {} (batch: done, failed, pending)",
+            info.id, info.done, info.failed, info.pending
+        ));
+    }
+    Ok(batch_exit_code(&items))
+}
+
+/// 0 when every item was done; else the code of the first that was not.
+fn batch_exit_code(items: &[BatchItem]) -> i32 {
+    match items.iter().find(|i| !i.ok()).map(|i| i.outcome) {
+        None => 0,
+        Some(ItemOutcome::Failed(k)) => k.exit_code(),
+        Some(_) => 1,
+    }
+}
+
+pub fn print_results(items: &[BatchItem]) {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            vec![
+                i.item_id.to_string(),
+                if i.ok() {
+                    "成功".into()
+                } else {
+                    format!("失败:{}", i.outcome.code())
+                },
+                inert(i.message.as_deref().unwrap_or("")).into(),
+            ]
+        })
+        .collect();
+    output::rows(&["编号", "结果", "说明"], &rows);
+}
+
+/// The results of a decision or unbinding done at once.
+fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
+    if json {
+        output::json(&results);
+    } else {
+        for r in results {
+            match (&r.error, r.action) {
+                (None, Some(a)) => output::line(&format!(
+                    "{}：{}{}（版本 {}）",
+                    r.id,
+                    a.zh(),
+                    r.to.map(|s| format!("，现为“{}”", s.zh()))
+                        .unwrap_or_default(),
+                    r.version.unwrap_or_default()
+                )),
+                (Some(f), _) if results.len() > 1 => {
+                    output::note(&format!("{}：{}", r.id, f.message))
+                }
+                _ => {}
+            }
+        }
+    }
+    // One item: its error is the command's error (one line, its exit code).
+    match results.iter().find(|r| !r.ok()) {
+        Some(r) if results.len() == 1 => Err(Failure {
+            code: r.code(),
+            message: r
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_default(),
+        }),
+        Some(r) => Ok(r.code()),
+        None => Ok(0),
+    }
+}

@@ -1,0 +1,43 @@
+//! `history`: an application's audit events.
+
+use super::output::{self, local};
+use crate::context::Outcome;
+use crate::domain::text::inert;
+use crate::domain::*;
+use crate::store::Store;
+
+fn state_zh(code: Option<&str>) -> String {
+    code.and_then(State::parse)
+        .map(|s| s.zh())
+        .unwrap_or("")
+        .into()
+}
+
+pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
+    store.application(id).await?;
+    let h = store.history(id).await?;
+    if json {
+        output::json(&h);
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = h
+        .iter()
+        .map(|e| {
+            vec![
+                local(e.at),
+                inert(&e.officer).into(),
+                Action::parse(&e.action)
+                    .map(|a| a.zh().to_string())
+                    .unwrap_or_else(|| e.action.clone()),
+                state_zh(e.from_state.as_deref()),
+                state_zh(e.to_state.as_deref()),
+                inert(e.reason.as_deref().unwrap_or("")).into(),
+            ]
+        })
+        .collect();
+    output::rows(
+        &["时间", "办理人", "操作", "原状态", "新状态", "理由"],
+        &rows,
+    );
+    Ok(0)
+}

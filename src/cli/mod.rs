@@ -1,0 +1,41 @@
+//! The command line: for scripts and for tests. Every subcommand goes
+//! through the same store calls as the console; one module each.
+
+pub mod args;
+mod batch;
+mod bindings;
+mod decide;
+mod history;
+mod officers;
+mod output;
+mod queue;
+mod setup;
+mod show;
+
+pub use args::{Cli, Command};
+
+use crate::context::{Context, Outcome};
+use crate::store::Store;
+
+pub async fn run(cmd: &Command, ctx: &Context) -> Outcome<i32> {
+    let store = ctx.open().await?;
+    let result = dispatch(&store, cmd, ctx).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(store: &Store, cmd: &Command, ctx: &Context) -> Outcome<i32> {
+    use Command as C;
+    match cmd {
+        C::Init => setup::init(ctx),
+        C::Demo { scale, seed, force } => setup::demo(store, *scale, *seed, *force).await,
+        C::Officers { json } => officers::run(store, *json).await,
+        C::Queue { .. } => queue::run(store, ctx, cmd).await,
+        C::Show { id, json } => show::run(store, *id, *json).await,
+        C::Decide { .. } => decide::decide(store, ctx, cmd).await,
+        C::Unbind { .. } => decide::unbind(store, ctx, cmd).await,
+        C::Bindings { unit, all, json } => bindings::run(store, unit, *all, *json).await,
+        C::History { id, json } => history::run(store, *id, *json).await,
+        C::Batch { action } => batch::run(store, ctx, action).await,
+    }
+}

@@ -1,0 +1,252 @@
+//! Carries out the app's effects: store work, drafts, exports, the cancel
+//! flag of a running batch. Each effect ends in at most one message.
+
+use super::drafts::Drafts;
+use crate::app::{Effect, Failure, Msg};
+use crate::domain::*;
+use crate::store::{self, BatchInfo, BatchItem, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What effects run against: shared by every task of one console.
+#[derive(Clone)]
+pub struct Executor {
+    pub store: Arc<Store>,
+    pub officer: Arc<Officer>,
+    pub export_dir: Arc<PathBuf>,
+    pub drafts: Drafts,
+    /// Read by a running batch between chunks.
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// A batch's summary with its per-item results.
+async fn with_items(
+    store: &Store,
+    id: &str,
+    info: store::Result<BatchInfo>,
+) -> Result<(BatchInfo, Vec<BatchItem>), Failure> {
+    let info = info?;
+    Ok((info, store.batch_items(id, false).await?))
+}
+
+impl Executor {
+    pub fn new(
+        store: Arc<Store>,
+        officer: Officer,
+        export_dir: PathBuf,
+        drafts: Drafts,
+    ) -> Executor {
+        Executor {
+            store,
+            officer: Arc::new(officer),
+            export_dir: Arc::new(export_dir),
+            drafts,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Local work, done at once and in order.
+    pub fn run_local(&self, effect: Effect) -> Option<Msg> {
+        match effect {
+            Effect::CancelBatch(on) => self.cancel.store(on, Ordering::SeqCst),
+            Effect::SaveDraft { key, text } => self.drafts.save(&key, &text),
+            Effect::ClearDraft { key } => self.drafts.clear(&key),
+            Effect::LoadDraft { key } => {
+                let text = self.drafts.load(&key);
+                return Some(Msg::DraftLoaded { key, text });
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Store work. `progress` receives batch progress.
+    pub async fn run(&self, effect: Effect, progress: &(dyn Fn(Msg) + Send + Sync)) -> Option<Msg> {
+        if effect.is_local() {
+            return self.run_local(effect);
+        }
+        Some(match effect {
+            Effect::LoadCounts(_)
+            | Effect::LoadCount { .. }
+            | Effect::LoadPage { .. }
+            | Effect::LoadDetail { .. }
+            | Effect::LoadBindings { .. }
+            | Effect::FindUnit { .. }
+            | Effect::SelectAll { .. } => self.load(effect).await,
+            Effect::StartBatch { .. }
+            | Effect::RunBatch { .. }
+            | Effect::LoadBatches
+            | Effect::LoadBatch { .. }
+            | Effect::ExportBatch { .. } => self.batch(effect, progress).await,
+            other => self.write(other).await,
+        })
+    }
+
+    /// Reads for the screens.
+    async fn load(&self, effect: Effect) -> Msg {
+        let (store, officer) = (&*self.store, &*self.officer);
+        let bureau = &officer.bureau_id;
+        match effect {
+            Effect::LoadCounts(nodes) => {
+                // Each count is one index range; they run at once.
+                let counts = nodes
+                    .iter()
+                    .map(|(stage, kinds)| store.queue_count(*stage, kinds, bureau, ""));
+                Msg::Counts(
+                    futures_util::future::try_join_all(counts)
+                        .await
+                        .map_err(Failure::from),
+                )
+            }
+            Effect::LoadCount {
+                seq,
+                stage,
+                kinds,
+                filter,
+            } => {
+                let result = store.queue_count(stage, &kinds, bureau, &filter).await;
+                Msg::Count {
+                    seq,
+                    result: result.map_err(Failure::from),
+                }
+            }
+            Effect::LoadPage { seq, mode, query } => Msg::Page {
+                seq,
+                mode,
+                result: store.queue(&query).await.map_err(Failure::from),
+            },
+            Effect::LoadDetail { seq, id } => Msg::Detail {
+                seq,
+                result: store
+                    .application(id)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from),
+            },
+            Effect::LoadBindings { unit } => Msg::Bindings {
+                unit,
+                result: store.bindings(unit, false).await.map_err(Failure::from),
+            },
+            Effect::FindUnit { text } => Msg::UnitsFound(
+                store
+                    .search_direct_units(&text, 20)
+                    .await
+                    .map_err(Failure::from),
+            ),
+            Effect::SelectAll { query } => Msg::Selected(self.select_all(query).await),
+            other => unreachable_effect(other),
+        }
+    }
+
+    /// Single decisions and paper receipts.
+    async fn write(&self, effect: Effect) -> Msg {
+        let (store, officer) = (&*self.store, &*self.officer);
+        match effect {
+            Effect::Decide {
+                id,
+                version,
+                decision,
+                reason,
+            } => {
+                let result = store
+                    .decide(officer, id, decision, reason.as_deref(), Some(version))
+                    .await;
+                Msg::Decided {
+                    id,
+                    decision,
+                    result: result.map_err(Failure::from),
+                }
+            }
+            Effect::MarkPaper { material } => Msg::PaperMarked(
+                store
+                    .mark_paper_received(officer, material)
+                    .await
+                    .map_err(Failure::from),
+            ),
+            other => unreachable_effect(other),
+        }
+    }
+
+    /// Batches: created, run chunk by chunk with progress, listed, exported.
+    async fn batch(&self, effect: Effect, progress: &(dyn Fn(Msg) + Send + Sync)) -> Msg {
+        let (store, officer) = (&*self.store, &*self.officer);
+        match effect {
+            Effect::StartBatch { op, reason, items } => Msg::BatchStarted(
+                store
+                    .create_batch(officer, op, reason.as_deref(), &items)
+                    .await
+                    .map_err(Failure::from),
+            ),
+            Effect::RunBatch { id } => {
+                let result = store
+                    .run_batch(officer, &id, store::BATCH_CHUNK, |done, total| {
+                        progress(Msg::BatchProgress {
+                            id: id.clone(),
+                            done,
+                            total,
+                        });
+                        !self.cancel.load(Ordering::SeqCst)
+                    })
+                    .await;
+                Msg::BatchDone {
+                    result: with_items(store, &id, result).await,
+                    id,
+                }
+            }
+            Effect::LoadBatches => Msg::Batches(
+                store
+                    .batches(&officer.login, false)
+                    .await
+                    .map_err(Failure::from),
+            ),
+            Effect::LoadBatch { id } => Msg::BatchDone {
+                result: with_items(store, &id, store.batch(&id).await).await,
+                id,
+            },
+            Effect::ExportBatch { id } => Msg::Exported(self.export(&id).await),
+            other => unreachable_effect(other),
+        }
+    }
+
+    /// Every (id, version, kind) of the queue matching the filter: the
+    /// whole queue walked along its index, a page at a time.
+    async fn select_all(
+        &self,
+        mut query: store::QueueQuery,
+    ) -> Result<Vec<(i64, i64, Kind)>, Failure> {
+        let mut out = Vec::new();
+        query.limit = 2000;
+        query.cursor = None;
+        loop {
+            let page = self.store.queue(&query).await?;
+            out.extend(page.rows.iter().map(|r| (r.id, r.version, r.kind)));
+            match (page.more, page.rows.last()) {
+                (true, Some(last)) => query.cursor = Some(last.cursor(query.sort)),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn export(&self, id: &str) -> Result<String, Failure> {
+        let items = self.store.batch_items(id, false).await?;
+        let path = self.export_dir.join(format!("{id}.csv"));
+        std::fs::create_dir_all(&*self.export_dir)
+            .and_then(|_| std::fs::write(&path, store::results_csv(&items)))
+            .map(|_| path.display().to_string())
+            .map_err(|e| Failure {
+                kind: FailureKind::Error,
+                message: format!("无法写入 {}：{e} (cannot write the file)", path.display()),
+            })
+    }
+}
+
+/// An effect routed to the wrong group: a bug, said in the status line
+/// rather than a panic.
+fn unreachable_effect(e: Effect) -> Msg {
+    tracing::error!("effect routed to the wrong group: {e:?}");
+    Msg::Exported(Err(Failure {
+        kind: FailureKind::Error,
+        message: format!("internal: {e:?}"),
+    }))
+}

@@ -1,0 +1,233 @@
+//! The bootstrap both the console and the command line start from: the
+//! global options, where things live, the config file, the database URL,
+//! the acting officer, the language and the keymap; then the store.
+
+use crate::config::{Config, Paths};
+use crate::domain::*;
+use crate::i18n::Lang;
+use crate::keymap::Keymap;
+use crate::store::{self, Store};
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// Options every subcommand and the console take.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Global {
+    /// sqlite:///PATH or postgres://USER@HOST:PORT/DB; else LEQI_DATABASE_URL, the config file, or the embedded default.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// The acting officer's login; else the operating-system user.
+    #[arg(long, global = true, value_name = "LOGIN")]
+    pub officer: Option<String>,
+    /// The config file (default: config.toml in the user's config directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Language of labels: zh (default) or en.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Keymap: default, vim, or a file path.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+    /// Create the embedded demo database if there is none and open the console on it.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// An error for the user: one line and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<store::Error> for Failure {
+    fn from(e: store::Error) -> Self {
+        Failure {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl Failure {
+    pub fn usage(m: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: m.into(),
+        }
+    }
+    pub fn invalid(m: impl Into<String>) -> Failure {
+        Failure {
+            code: 6,
+            message: m.into(),
+        }
+    }
+    pub fn other(m: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: m.into(),
+        }
+    }
+}
+
+pub type Outcome<T> = Result<T, Failure>;
+
+/// Everything a command needs, resolved from flags, environment and config.
+pub struct Context {
+    pub paths: Paths,
+    pub config: Config,
+    pub database_url: String,
+    pub officer_login: String,
+    pub lang: Lang,
+    pub keymap: Option<String>,
+    /// The console opens on the demo database, creating it when empty.
+    pub demo: bool,
+}
+
+impl Context {
+    pub fn resolve(g: &Global) -> Outcome<Context> {
+        let paths = Paths::discover();
+        let config_file = g
+            .config
+            .clone()
+            .unwrap_or_else(|| paths.config_file.clone());
+        let config = Config::load(&config_file).map_err(Failure::usage)?;
+        let database_url = g
+            .database
+            .clone()
+            .or_else(|| {
+                std::env::var("LEQI_DATABASE_URL")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .or_else(|| config.database_url.clone())
+            .unwrap_or_else(|| paths.default_database());
+        let officer_login = g
+            .officer
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .unwrap_or_default();
+        let lang = match g.lang.as_deref().or(config.lang.as_deref()) {
+            Some(l) => Lang::parse(l).ok_or_else(|| {
+                Failure::usage(format!(
+                    "未知的语言“{l}”：应为 zh 或 en (unknown language: use zh or en)"
+                ))
+            })?,
+            None => Lang::Zh,
+        };
+        let keymap = g.keymap.clone().or_else(|| config.keymap.clone());
+        let mut ctx = Context {
+            paths,
+            config,
+            database_url,
+            officer_login,
+            lang,
+            keymap,
+            demo: g.demo,
+        };
+        if g.demo {
+            // The demo database lives beside the default one; --database still wins.
+            if g.database.is_none() {
+                ctx.database_url =
+                    format!("sqlite://{}", ctx.paths.data_dir.join("demo.db").display());
+            }
+            if g.officer.is_none() {
+                ctx.officer_login = crate::demo::DEMO_OFFICER.into();
+            }
+        }
+        Ok(ctx)
+    }
+
+    /// Opens the store with the configured workflow, thresholds and officers.
+    pub async fn open(&self) -> Outcome<Store> {
+        let mut store = Store::open(&self.database_url).await?;
+        let wf = self.config.workflow().map_err(Failure::usage)?;
+        if wf != store.workflow {
+            store.save_workflow(&wf).await?;
+        }
+        store.thresholds = self.config.thresholds();
+        for b in &self.config.bureaus {
+            let level = Level::parse(&b.level).ok_or_else(|| {
+                Failure::usage(format!(
+                    "配置 bureaus：未知的层级“{}” (unknown level)",
+                    b.level
+                ))
+            })?;
+            store
+                .upsert_bureau(&store::Bureau {
+                    id: b.id.clone(),
+                    name: b.name.clone(),
+                    level,
+                    province_id: b.province.clone(),
+                })
+                .await?;
+        }
+        for o in &self.config.officers {
+            let roles: Option<Vec<Role>> = o.roles.iter().map(|r| Role::parse(r)).collect();
+            let roles = roles.ok_or_else(|| {
+                Failure::usage(format!(
+                    "配置 officers：{} 的角色有误 (unknown role)",
+                    o.login
+                ))
+            })?;
+            store
+                .upsert_officer(&o.login, &o.name, &o.bureau, &roles)
+                .await?;
+        }
+        Ok(store)
+    }
+
+    /// The demo console's database gets its data on first use.
+    pub async fn ensure_demo(&self, store: &Store) -> Outcome<()> {
+        if self.demo && !store.has_data().await? {
+            eprintln!(
+                "正在创建演示数据库 (creating the demo database) {}",
+                self.database_url
+            );
+            crate::demo::generate(store, 3000, 1, |_| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// The keymap chosen by flag or config, with the user's file over it.
+    pub fn keymap(&self) -> (Keymap, Option<String>) {
+        load_keymap(
+            self.keymap.as_deref(),
+            &self.paths.config_dir.join("keymap.toml"),
+        )
+    }
+}
+
+/// The keymap: the chosen shipped or file map, then the user's file over
+/// it. A bad file is reported and the defaults are used.
+pub fn load_keymap(choice: Option<&str>, user_file: &Path) -> (Keymap, Option<String>) {
+    let defaults = || Keymap::builtin("default").unwrap_or_default();
+    let name = choice.unwrap_or("default");
+    let (mut km, mut notice) = match Keymap::builtin(name) {
+        Some(k) => (k, None),
+        None => match std::fs::read_to_string(name) {
+            Ok(text) => match Keymap::parse(&text, name) {
+                Ok(k) => {
+                    let mut base = defaults();
+                    base.merge(&k);
+                    (base, None)
+                }
+                Err(e) => (defaults(), Some(e.to_string())),
+            },
+            Err(e) => (defaults(), Some(format!("{name}: {e}"))),
+        },
+    };
+    if notice.is_none()
+        && let Ok(text) = std::fs::read_to_string(user_file)
+    {
+        match Keymap::parse(&text, &user_file.display().to_string()) {
+            Ok(user) => km.merge(&user),
+            Err(e) => {
+                notice = Some(e.to_string());
+                km = defaults();
+            }
+        }
+    }
+    (km, notice)
+}

@@ -1,0 +1,501 @@
+//! Judging: what a decision, an unbinding or a paper receipt does to one
+//! item, and whether this officer may do it. Pure: the store loads what
+//! these read, asks, and applies what they plan.
+
+use super::model::*;
+use super::outcome::{Conflict, Precondition};
+use super::workflow::{self, Forbidden, Jurisdiction, Step, Workflow};
+use chrono::{DateTime, Utc};
+
+/// One item as a caller names it: an id and, optionally, the version the
+/// caller saw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Item {
+    pub id: i64,
+    /// The version the caller saw; None takes the current one.
+    pub version: Option<i64>,
+}
+
+/// An application as the decision rules read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub id: i64,
+    pub kind: Kind,
+    pub state: State,
+    pub version: i64,
+    pub county_id: String,
+    pub province_id: String,
+    pub unit_id: i64,
+    pub direct_unit_id: Option<i64>,
+    pub last_decider: Option<String>,
+    pub last_officer: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    pub relation: Option<Relation>,
+    pub capability: Option<String>,
+    /// For exits: user units still bound to the unit.
+    pub bound_user_units: i64,
+}
+
+impl Subject {
+    /// The item as it is now, for a conflict message.
+    pub fn conflict(&self) -> Conflict {
+        Conflict {
+            id: self.id,
+            state: self.state,
+            version: self.version,
+            by: self.last_officer.clone(),
+            at: self.updated_at,
+        }
+    }
+}
+
+/// Why an item cannot be done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    NoApplication(i64),
+    NoBinding(i64),
+    Conflict(Conflict),
+    Forbidden(Forbidden),
+    ReasonRequired,
+    Precondition(Precondition),
+}
+
+/// What a final step does beyond the state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consequence {
+    /// An access confirmed: the unit is now direct-connect.
+    BecomesDirect { unit: i64 },
+    /// An exit rejected: the unit keeps its access and may file again.
+    KeepsAccess { unit: i64 },
+    /// An invitation confirmed: the user unit is bound, with its basic
+    /// authorisation.
+    Binds {
+        invitation: i64,
+        user: i64,
+        direct: i64,
+        relation: Relation,
+    },
+    /// A subscription confirmed: the capability is in force.
+    Subscribes { unit: i64, capability: String },
+    /// An exit confirmed: everything the unit had ends.
+    Exits { unit: i64, exit: i64 },
+}
+
+/// A decision the rules allow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub id: i64,
+    pub kind: Kind,
+    pub step: Step,
+    pub version: i64,
+    /// The bureau that acts on the next stage; None once the item is final.
+    pub acting: Option<String>,
+    pub consequence: Option<Consequence>,
+}
+
+/// The capability an authorisation gives a newly bound user unit.
+pub const BASIC_CAPABILITY: &str = "基础开票能力";
+/// The capability a subscription names when its form names none.
+pub const DEFAULT_CAPABILITY: &str = "数电票开具";
+/// Why bindings end when their direct-connect unit exits.
+pub const EXIT_UNBIND_REASON: &str = "直连单位退出";
+
+/// The bureau acting on `state` of `kind`: the county or the province by
+/// the workflow table; None when no officer acts on it.
+pub fn acting_bureau(
+    wf: &Workflow,
+    kind: Kind,
+    state: State,
+    county: &str,
+    province: &str,
+) -> Option<String> {
+    let stage = Stage::of_state(state)?;
+    let rule = wf.rule(kind, stage)?;
+    Some(match rule.level {
+        Level::County => county.to_string(),
+        Level::Province => province.to_string(),
+    })
+}
+
+/// An exit may pass only when no user unit is bound any more.
+pub fn exit_precondition(bound_user_units: i64) -> Result<(), Precondition> {
+    if bound_user_units > 0 {
+        Err(Precondition::StillBound(bound_user_units))
+    } else {
+        Ok(())
+    }
+}
+
+fn consequence(s: &Subject, step: &Step, decision: Decision) -> Option<Consequence> {
+    let confirmed = step.to == State::Confirmed;
+    match s.kind {
+        Kind::Access if confirmed => Some(Consequence::BecomesDirect { unit: s.unit_id }),
+        Kind::Exit if decision == Decision::Reject => {
+            Some(Consequence::KeepsAccess { unit: s.unit_id })
+        }
+        Kind::Exit if confirmed => Some(Consequence::Exits {
+            unit: s.unit_id,
+            exit: s.id,
+        }),
+        Kind::Invitation if confirmed => s.direct_unit_id.map(|direct| Consequence::Binds {
+            invitation: s.id,
+            user: s.unit_id,
+            direct,
+            relation: s.relation.unwrap_or(Relation::Control),
+        }),
+        Kind::Subscription if confirmed => Some(Consequence::Subscribes {
+            unit: s.unit_id,
+            capability: s
+                .capability
+                .clone()
+                .unwrap_or_else(|| DEFAULT_CAPABILITY.into()),
+        }),
+        _ => None,
+    }
+}
+
+/// Judges one decision: the item must exist, be at the version the caller
+/// saw, be at an officer stage, be this officer's to decide, carry a reason
+/// when rejected, and (for an exit) have no user unit bound.
+pub fn decision(
+    wf: &Workflow,
+    officer: &Officer,
+    item: &Item,
+    subject: Option<&Subject>,
+    decision: Decision,
+    has_reason: bool,
+) -> Result<Planned, Refusal> {
+    let s = subject.ok_or(Refusal::NoApplication(item.id))?;
+    if item.version.is_some_and(|v| v != s.version) {
+        return Err(Refusal::Conflict(s.conflict()));
+    }
+    // Decided already (or never the officers' to decide): a conflict.
+    let step =
+        workflow::step(s.kind, s.state, decision).map_err(|_| Refusal::Conflict(s.conflict()))?;
+    workflow::authorize(
+        wf,
+        officer,
+        s.kind,
+        step.stage,
+        Jurisdiction {
+            county: &s.county_id,
+            province: &s.province_id,
+        },
+        s.last_decider.as_deref(),
+    )
+    .map_err(Refusal::Forbidden)?;
+    if decision == Decision::Reject && !has_reason {
+        return Err(Refusal::ReasonRequired);
+    }
+    if s.kind == Kind::Exit && decision == Decision::Pass {
+        exit_precondition(s.bound_user_units).map_err(Refusal::Precondition)?;
+    }
+    Ok(Planned {
+        id: s.id,
+        kind: s.kind,
+        step,
+        version: s.version,
+        acting: acting_bureau(wf, s.kind, step.to, &s.county_id, &s.province_id),
+        consequence: consequence(s, &step, decision),
+    })
+}
+
+/// Who may unbind: an officer of the direct-connect unit's county bureau with
+/// the accept or supervise role, or of its province with supervise.
+pub fn may_unbind(officer: &Officer, county: &str, province: &str) -> Result<(), Forbidden> {
+    let here = match officer.level {
+        Level::County => officer.bureau_id == county,
+        Level::Province => officer.bureau_id == province,
+    };
+    if !here {
+        return Err(Forbidden::WrongBureau {
+            level: officer.level,
+            bureau: county.to_string(),
+        });
+    }
+    let allowed = match officer.level {
+        Level::County => officer.has(Role::Accept) || officer.has(Role::Supervise),
+        Level::Province => officer.has(Role::Supervise),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Forbidden::MissingRole(Role::Supervise))
+    }
+}
+
+/// A binding as the unbinding rules read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BindingSubject {
+    pub id: i64,
+    pub active: bool,
+    pub version: i64,
+    pub ended_by: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The direct-connect unit's county and province.
+    pub county_id: String,
+    pub province_id: String,
+}
+
+/// Judges one unbinding: the binding must exist, still be active, be at the
+/// version the caller saw, and be this officer's to end.
+pub fn unbinding(
+    officer: &Officer,
+    item: &Item,
+    subject: Option<&BindingSubject>,
+) -> Result<(), Refusal> {
+    let b = subject.ok_or(Refusal::NoBinding(item.id))?;
+    if !b.active {
+        return Err(Refusal::Precondition(Precondition::AlreadyUnbound {
+            id: b.id,
+            by: b.ended_by.clone(),
+            at: b.ended_at,
+        }));
+    }
+    if item.version.is_some_and(|v| v != b.version) {
+        return Err(Refusal::Precondition(Precondition::BindingChanged {
+            id: b.id,
+            version: b.version,
+        }));
+    }
+    may_unbind(officer, &b.county_id, &b.province_id).map_err(Refusal::Forbidden)
+}
+
+/// Noting a paper copy at the counter: the accepting officer of the
+/// application's county.
+pub fn paper_receipt(officer: &Officer, county: &str) -> Result<(), Forbidden> {
+    if officer.bureau_id != county {
+        return Err(Forbidden::WrongBureau {
+            level: Level::County,
+            bureau: county.to_string(),
+        });
+    }
+    if !officer.has(Role::Accept) {
+        return Err(Forbidden::MissingRole(Role::Accept));
+    }
+    Ok(())
+}
+
+/// An exit cascade: the kinds of application of the unit that its exit
+/// stops, and the states they are stopped in.
+pub const CASCADE_STOPS: [Kind; 2] = [Kind::Invitation, Kind::Subscription];
+
+/// The states an exit cascade stops, as the stored codes.
+pub fn in_flight_codes() -> Vec<&'static str> {
+    State::ALL
+        .iter()
+        .filter(|s| s.in_flight())
+        .map(|s| s.code())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officer(login: &str, level: Level, bureau: &str, roles: &[Role]) -> Officer {
+        Officer {
+            login: login.into(),
+            name: "甲".into(),
+            bureau_id: bureau.into(),
+            bureau_name: "某某县税务局".into(),
+            level,
+            province_id: "P".into(),
+            roles: roles.to_vec(),
+        }
+    }
+
+    fn subject(kind: Kind, state: State) -> Subject {
+        Subject {
+            id: 7,
+            kind,
+            state,
+            version: 3,
+            county_id: "C".into(),
+            province_id: "P".into(),
+            unit_id: 70,
+            direct_unit_id: Some(71),
+            last_decider: None,
+            last_officer: Some("qian".into()),
+            updated_at: Utc::now(),
+            relation: Some(Relation::Branch),
+            capability: None,
+            bound_user_units: 0,
+        }
+    }
+
+    fn item(version: Option<i64>) -> Item {
+        Item { id: 7, version }
+    }
+
+    #[test]
+    fn a_pass_plans_the_step_and_the_next_bureau() {
+        let wf = Workflow::default();
+        let zhao = officer("zhao", Level::County, "C", &[Role::Accept, Role::Review]);
+        let s = subject(Kind::Access, State::PendingAcceptance);
+        let p = decision(&wf, &zhao, &item(Some(3)), Some(&s), Decision::Pass, false).unwrap();
+        assert_eq!(p.step.to, State::PendingReview);
+        assert_eq!(p.acting.as_deref(), Some("C"));
+        let s = subject(Kind::Access, State::PendingReview);
+        let p = decision(&wf, &zhao, &item(None), Some(&s), Decision::Pass, false).unwrap();
+        assert_eq!(p.acting.as_deref(), Some("P"), "confirmation is provincial");
+        assert_eq!(p.consequence, None);
+    }
+
+    #[test]
+    fn refusals_name_their_reason() {
+        let wf = Workflow::default();
+        let zhao = officer("zhao", Level::County, "C", &[Role::Accept, Role::Review]);
+        let s = subject(Kind::Access, State::PendingAcceptance);
+        assert_eq!(
+            decision(&wf, &zhao, &item(None), None, Decision::Pass, false),
+            Err(Refusal::NoApplication(7))
+        );
+        assert!(matches!(
+            decision(&wf, &zhao, &item(Some(2)), Some(&s), Decision::Pass, false),
+            Err(Refusal::Conflict(c)) if c.version == 3 && c.by.as_deref() == Some("qian")
+        ));
+        assert_eq!(
+            decision(&wf, &zhao, &item(None), Some(&s), Decision::Reject, false),
+            Err(Refusal::ReasonRequired)
+        );
+        let done = subject(Kind::Access, State::Confirmed);
+        assert!(matches!(
+            decision(&wf, &zhao, &item(None), Some(&done), Decision::Pass, false),
+            Err(Refusal::Conflict(_))
+        ));
+        let other = officer("li", Level::County, "C2", &[Role::Accept]);
+        assert!(matches!(
+            decision(&wf, &other, &item(None), Some(&s), Decision::Pass, false),
+            Err(Refusal::Forbidden(Forbidden::WrongBureau { .. }))
+        ));
+        let mut exit = subject(Kind::Exit, State::PendingAcceptance);
+        exit.bound_user_units = 2;
+        assert_eq!(
+            decision(&wf, &zhao, &item(None), Some(&exit), Decision::Pass, false),
+            Err(Refusal::Precondition(Precondition::StillBound(2)))
+        );
+        assert!(
+            decision(&wf, &zhao, &item(None), Some(&exit), Decision::Reject, true).is_ok(),
+            "a bound exit may still be rejected"
+        );
+    }
+
+    #[test]
+    fn final_steps_carry_their_consequences() {
+        let wf = Workflow::default();
+        let li = officer("li", Level::County, "C", &[Role::Confirm]);
+        let zhou = officer("zhou", Level::Province, "P", &[Role::Confirm]);
+        let inv = subject(Kind::Invitation, State::PendingConfirmation);
+        let p = decision(&wf, &li, &item(None), Some(&inv), Decision::Pass, false).unwrap();
+        assert_eq!(
+            p.consequence,
+            Some(Consequence::Binds {
+                invitation: 7,
+                user: 70,
+                direct: 71,
+                relation: Relation::Branch
+            })
+        );
+        assert_eq!(p.acting, None, "final: no one acts on it");
+        let exit = subject(Kind::Exit, State::PendingConfirmation);
+        let p = decision(&wf, &zhou, &item(None), Some(&exit), Decision::Pass, false).unwrap();
+        assert_eq!(
+            p.consequence,
+            Some(Consequence::Exits { unit: 70, exit: 7 })
+        );
+        let p = decision(&wf, &zhou, &item(None), Some(&exit), Decision::Reject, true).unwrap();
+        assert_eq!(p.consequence, Some(Consequence::KeepsAccess { unit: 70 }));
+        let sub = subject(Kind::Subscription, State::PendingConfirmation);
+        let p = decision(&wf, &li, &item(None), Some(&sub), Decision::Pass, false).unwrap();
+        assert!(matches!(
+            p.consequence,
+            Some(Consequence::Subscribes { capability, .. }) if capability == DEFAULT_CAPABILITY
+        ));
+    }
+
+    #[test]
+    fn who_may_unbind() {
+        let acc = officer("a", Level::County, "C", &[Role::Accept]);
+        let rev = officer("r", Level::County, "C", &[Role::Review]);
+        let sup = officer("s", Level::Province, "P", &[Role::Supervise]);
+        let conf = officer("c", Level::Province, "P", &[Role::Confirm]);
+        assert!(may_unbind(&acc, "C", "P").is_ok());
+        assert!(may_unbind(&sup, "C", "P").is_ok());
+        assert!(matches!(
+            may_unbind(&acc, "C2", "P"),
+            Err(Forbidden::WrongBureau { .. })
+        ));
+        assert_eq!(
+            may_unbind(&rev, "C", "P"),
+            Err(Forbidden::MissingRole(Role::Supervise))
+        );
+        assert_eq!(
+            may_unbind(&conf, "C", "P"),
+            Err(Forbidden::MissingRole(Role::Supervise))
+        );
+    }
+
+    #[test]
+    fn unbinding_refusals() {
+        let acc = officer("a", Level::County, "C", &[Role::Accept]);
+        let b = BindingSubject {
+            id: 5,
+            active: true,
+            version: 1,
+            ended_by: None,
+            ended_at: None,
+            county_id: "C".into(),
+            province_id: "P".into(),
+        };
+        let it = |v| Item { id: 5, version: v };
+        assert!(unbinding(&acc, &it(Some(1)), Some(&b)).is_ok());
+        assert!(matches!(
+            unbinding(&acc, &it(Some(2)), Some(&b)),
+            Err(Refusal::Precondition(Precondition::BindingChanged { .. }))
+        ));
+        let ended = BindingSubject {
+            active: false,
+            ..b.clone()
+        };
+        assert!(matches!(
+            unbinding(&acc, &it(None), Some(&ended)),
+            Err(Refusal::Precondition(Precondition::AlreadyUnbound { .. }))
+        ));
+        assert_eq!(unbinding(&acc, &it(None), None), Err(Refusal::NoBinding(5)));
+    }
+
+    #[test]
+    fn paper_receipt_is_the_accepting_county_officers() {
+        let acc = officer("a", Level::County, "C", &[Role::Accept]);
+        let rev = officer("r", Level::County, "C", &[Role::Review]);
+        assert!(paper_receipt(&acc, "C").is_ok());
+        assert!(paper_receipt(&acc, "C2").is_err());
+        assert_eq!(
+            paper_receipt(&rev, "C"),
+            Err(Forbidden::MissingRole(Role::Accept))
+        );
+    }
+
+    #[test]
+    fn the_acting_bureau_follows_the_workflow_table() {
+        let wf = Workflow::default();
+        let at = |k, s| acting_bureau(&wf, k, s, "C", "P");
+        assert_eq!(at(Kind::Access, State::PendingReview).as_deref(), Some("C"));
+        assert_eq!(
+            at(Kind::Exit, State::PendingConfirmation).as_deref(),
+            Some("P")
+        );
+        assert_eq!(at(Kind::Access, State::Confirmed), None);
+        assert_eq!(at(Kind::Invitation, State::PendingReview), None);
+        assert_eq!(
+            in_flight_codes(),
+            vec![
+                "awaiting_unit",
+                "pending_acceptance",
+                "pending_review",
+                "pending_confirmation"
+            ]
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! How an item of work ends: done, still pending, or refused for one of a
+//! few kinds of reason. One kind decides the batch result, the console's
+//! next step and the command line's exit code.
+
+use super::model::State;
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Serialize, Serializer};
+
+/// Why an item was not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FailureKind {
+    NotFound,
+    Forbidden,
+    /// Someone else moved the item first (stale version, already decided).
+    Conflict,
+    /// A condition of the item itself, such as user units still bound.
+    Precondition,
+    Invalid,
+    /// Anything else: the database, the network.
+    Error,
+}
+
+impl FailureKind {
+    pub const ALL: [FailureKind; 6] = [
+        FailureKind::NotFound,
+        FailureKind::Forbidden,
+        FailureKind::Conflict,
+        FailureKind::Precondition,
+        FailureKind::Invalid,
+        FailureKind::Error,
+    ];
+
+    /// The code stored with a batch result and printed in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureKind::NotFound => "not_found",
+            FailureKind::Forbidden => "forbidden",
+            FailureKind::Conflict => "conflict",
+            FailureKind::Precondition => "precondition",
+            FailureKind::Invalid => "invalid",
+            FailureKind::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FailureKind> {
+        FailureKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// The command line's exit code: 3 not found, 4 forbidden, 5 conflict
+    /// or precondition, 6 invalid input, 1 anything else.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            FailureKind::NotFound => 3,
+            FailureKind::Forbidden => 4,
+            FailureKind::Conflict | FailureKind::Precondition => 5,
+            FailureKind::Invalid => 6,
+            FailureKind::Error => 1,
+        }
+    }
+}
+
+/// Where one item of a batch stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ItemOutcome {
+    Done,
+    Pending,
+    Failed(FailureKind),
+}
+
+impl ItemOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            ItemOutcome::Done => "done",
+            ItemOutcome::Pending => "pending",
+            ItemOutcome::Failed(k) => k.code(),
+        }
+    }
+
+    /// A stored code; one this version does not know reads as an error
+    /// (it is shown, never dropped).
+    pub fn parse(s: &str) -> ItemOutcome {
+        match s {
+            "done" => ItemOutcome::Done,
+            "pending" => ItemOutcome::Pending,
+            other => ItemOutcome::Failed(FailureKind::parse(other).unwrap_or(FailureKind::Error)),
+        }
+    }
+}
+
+impl Serialize for ItemOutcome {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl Serialize for FailureKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+fn beijing(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("a valid offset"))
+}
+
+/// Someone else moved the item first: who, when, and where it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub id: i64,
+    pub state: State,
+    pub version: i64,
+    pub by: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = self.by.as_deref().unwrap_or("申请人");
+        let at = beijing(self.at).format("%Y-%m-%d %H:%M:%S");
+        write!(
+            f,
+            "冲突：{} 已由 {by} 于 {at} 处理，当前状态“{}”（版本 {}） (conflict: item {} was handled by {by} at {at}; it is now {}, version {})",
+            self.id,
+            self.state.zh(),
+            self.version,
+            self.id,
+            self.state.en(),
+            self.version
+        )
+    }
+}
+
+/// A condition of the item that stops the step.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Precondition {
+    #[error(
+        "仍有{0}个使用单位未解除绑定，请先解除 ({0} user units are still bound: unbind them first)"
+    )]
+    StillBound(i64),
+    #[error("绑定关系 {id} 已由 {} 于 {} 解除 (already unbound)", .by.as_deref().unwrap_or("?"), .at.map(|t| beijing(t).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default())]
+    AlreadyUnbound {
+        id: i64,
+        by: Option<String>,
+        at: Option<DateTime<Utc>>,
+    },
+    #[error("绑定关系 {id} 已被修改（版本 {version}） (changed since you saw it)")]
+    BindingChanged { id: i64, version: i64 },
+    #[error("绑定关系 {0} 刚被他人解除或修改 (changed by someone else just now)")]
+    BindingTaken(i64),
+}

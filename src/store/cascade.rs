@@ -1,0 +1,124 @@
+//! An exit confirmed (DOMAIN.md D): in the exit's own transaction the
+//! unit's capabilities and every authorisation of it and its user units
+//! are cancelled, any binding still active ends, every invitation or
+//! subscription of the unit still in flight is set unsuccessful where it
+//! stands, and the unit is no longer direct-connect. Each change is
+//! audited.
+
+use super::decide::Actor;
+use super::sql::{Tx, args, json_records};
+use super::*;
+use crate::domain::judge::{self, CASCADE_STOPS, EXIT_UNBIND_REASON};
+use serde::Deserialize;
+use serde_json::json;
+
+/// An application the cascade stops.
+#[derive(Deserialize)]
+struct InFlight {
+    id: i64,
+    state: String,
+    /// The exit that stops it.
+    exit: i64,
+}
+
+impl Store {
+    /// `exits`: (unit, exit application) pairs confirmed in this chunk.
+    pub(crate) async fn exit_cascade(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor<'_>,
+        exits: &[(i64, i64)],
+    ) -> Result<()> {
+        let units = json_records(exits.iter().map(|(u, e)| json!({"uunit": u, "uexit": e})));
+        let recs = self.records(&[("uunit", "bigint"), ("uexit", "bigint")]);
+        let in_units = "(SELECT uunit FROM u)";
+        tx.execute(
+            &format!("{recs} UPDATE capabilities SET active = FALSE, ended_at = $2 WHERE unit_id IN {in_units} AND active"),
+            args![units.clone(), actor.now],
+        )
+        .await?;
+        tx.execute(
+            &format!("{recs} UPDATE authorisations SET active = FALSE, ended_at = $2 WHERE (direct_unit_id IN {in_units} OR unit_id IN {in_units}) AND active"),
+            args![units.clone(), actor.now],
+        )
+        .await?;
+        let ended = tx
+            .ids(
+                &format!(
+                    "{recs} UPDATE bindings SET active = FALSE, version = version + 1, ended_at = $2, ended_by = $3, ended_reason = $4
+                     WHERE direct_unit_id IN {in_units} AND active RETURNING id"
+                ),
+                args![units.clone(), actor.now, actor.officer.login.as_str(), EXIT_UNBIND_REASON],
+            )
+            .await?;
+        if !ended.is_empty() {
+            self.audit_unbind(tx, actor, EXIT_UNBIND_REASON, &ended)
+                .await?;
+        }
+        self.stop_in_flight(tx, actor, &units).await?;
+        tx.execute(
+            &format!("{recs} UPDATE units SET direct_connect = FALSE, exiting = FALSE WHERE id IN {in_units}"),
+            args![units],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The unit's invitations and subscriptions still in the approval
+    /// flow are set unsuccessful at the stage where they stand.
+    async fn stop_in_flight(&self, tx: &mut Tx, actor: &Actor<'_>, units: &str) -> Result<()> {
+        let states: Vec<String> = judge::in_flight_codes()
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect();
+        let [by_inviter, by_unit] = CASCADE_STOPS;
+        // One index range per kind: the inviter's invitations, the unit's
+        // subscriptions.
+        let find = format!(
+            "{} SELECT {} FROM (
+                 SELECT a.id, a.state, u.uexit AS exit FROM applications a JOIN u ON a.direct_unit_id = u.uunit
+                 WHERE a.kind = '{}' AND a.state IN ({states})
+                 UNION ALL
+                 SELECT a.id, a.state, u.uexit AS exit FROM applications a JOIN u ON a.unit_id = u.uunit
+                 WHERE a.kind = '{}' AND a.state IN ({states})) f",
+            self.records(&[("uunit", "bigint"), ("uexit", "bigint")]),
+            self.objects("'id', f.id, 'state', f.state, 'exit', f.exit"),
+            by_inviter.code(),
+            by_unit.code(),
+            states = states.join(", ")
+        );
+        let flights: Vec<InFlight> = tx.objects(&find, args![units]).await?;
+        if flights.is_empty() {
+            return Ok(());
+        }
+        let recs = json_records(flights.iter().map(|f| {
+            json!({"uid": f.id, "ufrom": f.state,
+                "ureason": format!("直连单位退出申请 {} 确认通过 (exit {} confirmed)", f.exit, f.exit)})
+        }));
+        let cols = self.records(&[("uid", "bigint"), ("ufrom", "text"), ("ureason", "text")]);
+        tx.execute(
+            &format!(
+                "{cols} UPDATE applications SET state = 'unsuccessful', version = version + 1, acting_bureau = NULL,
+                     last_officer = $2, updated_at = $3 WHERE id IN (SELECT uid FROM u)"
+            ),
+            args![recs.clone(), actor.officer.login.as_str(), actor.now],
+        )
+        .await?;
+        tx.execute(
+            &format!(
+                "{cols} INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
+                 SELECT uid, 'set_unsuccessful', ufrom, 'unsuccessful', $2, $3, ureason, $4, $5, $6 FROM u"
+            ),
+            args![
+                recs,
+                actor.officer.login.as_str(),
+                actor.officer.bureau_id.as_str(),
+                actor.now,
+                actor.batch,
+                actor.client.clone()
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,55 @@
+//! A paper copy of a material noted as received at the counter.
+
+use super::sql::{args, de};
+use super::*;
+use crate::domain::judge;
+use serde::Deserialize;
+
+impl Store {
+    /// Notes that the paper copy of a material was received at the counter.
+    pub async fn mark_paper_received(&self, officer: &Officer, material: i64) -> Result<()> {
+        let now = now();
+        let mut tx = self.begin().await?;
+        #[derive(Deserialize)]
+        struct Paper {
+            application_id: i64,
+            county_id: String,
+            #[serde(deserialize_with = "de::flag")]
+            paper_received: bool,
+        }
+        let sql = format!(
+            "SELECT {} FROM materials m JOIN applications a ON a.id = m.application_id WHERE m.id = $1",
+            self.objects(
+                "'application_id', m.application_id, 'county_id', a.county_id, 'paper_received', m.paper_received"
+            )
+        );
+        let found: Vec<Paper> = tx.objects(&sql, args![material]).await?;
+        let p = found
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::NotFound(format!("未找到材料 {material} (no such material)")))?;
+        judge::paper_receipt(officer, &p.county_id).map_err(Error::from)?;
+        if !p.paper_received {
+            tx.execute(
+                "UPDATE materials SET paper_received = TRUE WHERE id = $1",
+                args![material],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO audit_events (application_id, action, officer, bureau_id, reason, at, client)
+                 VALUES ($1, 'paper_received', $2, $3, $4, $5, $6)",
+                args![
+                    p.application_id,
+                    officer.login.as_str(),
+                    officer.bureau_id.as_str(),
+                    format!("材料 {material}"),
+                    now,
+                    client()
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,94 @@
+//! The bindings screen: a direct-connect unit's bound user units.
+
+use super::{Theme, mark, safe};
+use crate::app::App;
+use crate::app::BindingsScreen;
+use crate::app::list::centred;
+use crate::i18n::Msg as L;
+use crate::store::Binding;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+
+fn row<'a>(app: &App, theme: &Theme, b: &BindingsScreen, r: &Binding, here: bool) -> Row<'a> {
+    Row::new(vec![
+        Span::styled(mark(here, b.selected.contains(r.id)), theme.marked),
+        Span::raw(r.id.to_string()),
+        Span::raw(safe(&r.user_uscc)),
+        Span::raw(safe(&r.user_name)),
+        Span::raw(r.relation.label(app.ctx.zh())),
+        Span::raw(crate::fmt::beijing(r.since).format("%Y-%m-%d").to_string()),
+        Span::raw(format!("#{}", r.invitation_id)),
+    ])
+    .style(if here { theme.selected } else { theme.base })
+}
+
+/// Draws the bindings; returns the rows in view.
+pub fn draw(f: &mut Frame, app: &App, b: &BindingsScreen, theme: &Theme, area: Rect) -> u16 {
+    let zh = app.ctx.zh();
+    let vis = b.visible();
+    let title = format!(
+        " {} · {} · {} {} · {} {} {}",
+        app.t(L::Bindings),
+        safe(&b.unit_name),
+        vis.len(),
+        app.t(L::Rows),
+        app.t(L::Selected),
+        b.selected.len(),
+        if b.filter.is_empty() {
+            String::new()
+        } else {
+            format!("· /{}", safe(&b.filter))
+        }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let height = inner.height.saturating_sub(1);
+    if b.loading {
+        f.render_widget(
+            Paragraph::new(Span::styled(app.t(L::Loading), theme.dim)),
+            inner,
+        );
+        return height;
+    }
+    if vis.is_empty() {
+        let msg = app.t(L::NoBindings);
+        f.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), inner);
+        return height;
+    }
+    let (top, end) = centred(vis.len(), b.cursor, height as usize);
+    let rows: Vec<Row> = vis[top..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &ri)| row(app, theme, b, &b.rows[ri], top + i == b.cursor))
+        .collect();
+    let header = Row::new(vec![
+        "",
+        app.t(L::ColId),
+        app.t(L::ColUscc),
+        app.t(L::ColName),
+        app.t(L::Relation),
+        app.t(L::ColSince),
+        app.t(L::ColInvitation),
+    ])
+    .style(theme.title);
+    let widths = [
+        Constraint::Length(2),
+        Constraint::Length(7),
+        Constraint::Length(18),
+        Constraint::Min(12),
+        Constraint::Length(if zh || inner.width < 100 { 12 } else { 20 }),
+        Constraint::Length(10),
+        Constraint::Length(8),
+    ];
+    f.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+    height
+}

@@ -1,0 +1,32 @@
+//! 历史: the application's audit events, oldest first.
+
+use super::super::{Theme, safe};
+use crate::app::App;
+use crate::fmt::fit;
+use crate::store::Application;
+use ratatui::text::{Line, Span};
+
+/// The audit trail.
+pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
+    let zh = app.ctx.zh();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for e in &d.history {
+        let action = crate::domain::Action::parse(&e.action)
+            .map(|a| a.label(zh).to_string())
+            .unwrap_or_else(|| safe(&e.action));
+        let mut spans = vec![
+            Span::styled(
+                crate::fmt::beijing(e.at).format("%m-%d %H:%M ").to_string(),
+                theme.dim,
+            ),
+            Span::raw(fit(&safe(&e.officer), 14)),
+            Span::raw(" "),
+            Span::styled(fit(&action, 10), theme.title),
+        ];
+        if let Some(r) = &e.reason {
+            spans.push(Span::raw(format!(" {}", safe(r))));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines
+}

@@ -1,0 +1,110 @@
+//! The detail pane: one application in tabs, a file per tab.
+
+mod checks;
+mod history;
+mod materials;
+mod overview;
+mod qualify;
+mod users;
+
+use super::{Theme, safe};
+use crate::app::{App, Focus, Tab};
+use crate::domain::validate;
+use crate::fmt::fit;
+use crate::i18n::Msg as L;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Tabs, Wrap};
+
+pub(super) fn kv<'a>(app: &App, theme: &Theme, label: L, value: String, w: usize) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(fit(app.t(label), w), theme.dim),
+        Span::raw(" "),
+        Span::raw(value),
+    ])
+}
+
+pub(super) fn code_mark(code: &str, app: &App) -> String {
+    match validate::uscc(code) {
+        Ok(()) => format!("{} ✓", safe(code)),
+        Err(e) => format!(
+            "{} ✗ {}",
+            safe(code),
+            if app.ctx.zh() {
+                e.to_string().split(" (").next().unwrap_or("").to_string()
+            } else {
+                e.to_string()
+            }
+        ),
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let zh = app.ctx.zh();
+    let border = if app.queue.focus == Focus::Detail {
+        theme.border_focus
+    } else {
+        theme.border
+    };
+    let title = match &app.queue.detail {
+        Some(d) => format!(
+            "#{} {} · {} · {} {}",
+            d.id,
+            d.kind.label(zh),
+            d.state.label(zh),
+            app.t(L::Version),
+            d.version
+        ),
+        None => app.t(L::NoSelection).to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(Span::styled(title, theme.title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let titles: Vec<String> = Tab::ALL
+        .iter()
+        .map(|t| app.t(t.label()).to_string())
+        .collect();
+    let idx = Tab::ALL
+        .iter()
+        .position(|t| *t == app.queue.tab)
+        .unwrap_or(0);
+    f.render_widget(
+        Tabs::new(titles)
+            .select(idx)
+            .highlight_style(theme.selected)
+            .divider("│")
+            .padding(" ", " "),
+        tabs,
+    );
+    let Some(d) = &app.queue.detail else {
+        let msg = if app.queue.window.selected().is_some() {
+            app.t(L::Loading)
+        } else {
+            app.t(L::NoSelection)
+        };
+        f.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), body);
+        return;
+    };
+    let lines = match app.queue.tab {
+        Tab::Overview => overview::lines(app, d, theme),
+        Tab::Qualify => qualify::lines(app, d, theme),
+        Tab::Users => users::lines(app, d, theme),
+        Tab::Materials => materials::lines(app, d, theme),
+        Tab::Checks => checks::lines(app, d, theme),
+        Tab::History => history::lines(app, d, theme),
+    };
+    let wrap = matches!(
+        app.queue.tab,
+        Tab::Checks | Tab::Materials | Tab::History | Tab::Overview
+    );
+    let mut p = Paragraph::new(lines).scroll((app.queue.detail_scroll, 0));
+    if wrap {
+        p = p.wrap(Wrap { trim: false });
+    }
+    f.render_widget(p, body);
+}

@@ -1,0 +1,120 @@
+//! The reason dialog: hint, templates, the text area, its count or error,
+//! and its keys.
+
+use super::super::Theme;
+use crate::app::{App, Mode, ReasonDialog, ReasonTarget};
+use crate::fmt::fit;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rect) -> Rect {
+    let r = super::centered(area, 76, area.height.min(20));
+    f.render_widget(Clear, r);
+    let zh = app.ctx.zh();
+    let title = match &d.target {
+        ReasonTarget::One {
+            id, action, name, ..
+        } => format!(" {} #{id} {} ", action.label(zh), name),
+        ReasonTarget::Many { items, .. } => format!(
+            " {} · {} {} ",
+            app.t(L::ReasonTitle),
+            items.len(),
+            app.t(L::Items)
+        ),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            crate::fmt::truncate(&title, r.width.saturating_sub(4) as usize),
+            theme.title,
+        ));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let tpl_h = d.templates.len().min(5) as u16 + 1;
+    let [hint, tpl, text, err, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(tpl_h),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let mut h = vec![Span::styled(app.t(L::ReasonHint), theme.dim)];
+    if d.restored {
+        h.push(Span::styled(
+            format!(" · {}", app.t(L::DraftRestored)),
+            theme.warn,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(h)), hint);
+    let tl = template_lines(app, d, theme, tpl.width as usize);
+    f.render_widget(Paragraph::new(tl), tpl);
+    let tb = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border);
+    let ti = tb.inner(text);
+    f.render_widget(tb, text);
+    f.render_widget(&d.textarea, ti);
+    if let Some(e) = &d.error {
+        f.render_widget(
+            Paragraph::new(Span::styled(format!("✗ {e}"), theme.bad)),
+            err,
+        );
+    } else {
+        let n = d.text().trim().chars().count();
+        f.render_widget(
+            Paragraph::new(Span::styled(format!("{n}/2000"), theme.dim)),
+            err,
+        );
+    }
+    let line = keys_line(app, theme);
+    f.render_widget(Paragraph::new(line), keys);
+    r
+}
+
+/// The stage's templates, the chosen one marked.
+fn template_lines(app: &App, d: &ReasonDialog, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut tl = vec![Line::from(Span::styled(
+        L::TemplatesKeys.fill(
+            app.ctx.lang,
+            &[
+                &app.t(L::Templates),
+                &app.ctx.keys(Mode::Reason, KeyAction::NextTemplate),
+            ],
+        ),
+        theme.dim,
+    ))];
+    for (i, t) in d.templates.iter().take(5).enumerate() {
+        let mark = if d.template == Some(i) { "▶" } else { " " };
+        let style = if d.template == Some(i) {
+            theme.selected
+        } else {
+            theme.dim
+        };
+        tl.push(Line::from(Span::styled(
+            fit(&format!("{mark}{}. {t}", i + 1), width),
+            style,
+        )));
+    }
+    tl
+}
+
+/// The dialog's keys.
+fn keys_line(app: &App, theme: &Theme) -> Line<'static> {
+    let cancel = app.t(L::CancelKeepsDraft);
+    let submit = app.ctx.keys(Mode::Reason, KeyAction::Submit);
+    let esc = app.ctx.keys(Mode::Reason, KeyAction::Cancel);
+    Line::from(vec![
+        Span::styled(format!("{submit} "), theme.key),
+        Span::raw(format!("{}   ", app.t(L::Submit))),
+        Span::styled(format!("{esc} "), theme.key),
+        Span::raw(format!("{cancel}   ")),
+        Span::styled("Enter ", theme.key),
+        Span::raw(app.t(L::NewLine)),
+    ])
+}
