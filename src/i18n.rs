@@ -172,6 +172,7 @@ messages! {
     ExitStops = "· 审批中的邀请和能力订阅 {0} 件置为不成功", "· set {0} in-flight invitations and subscriptions unsuccessful";
     ExitNoLonger = "· 该单位不再是直连单位", "· the unit is no longer direct-connect";
     ListSep = "、", ", ";
+    SkippedRepeat = "跳过（重复）", "skipped (repeat)";
     BatchLeft = "批次 {0} 尚有 {1} 项未处理：按 B 查看并继续", "Batch {0} has {1} items left: press B to see and resume it";
 }
 

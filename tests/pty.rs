@@ -144,6 +144,8 @@ fn an_officer_rejects_with_a_chinese_reason_and_quits() {
     t.send("/某某技术".as_bytes());
     t.send(b"\r");
     t.wait_for("9161252LQ1136652JR");
+    // Its overview has loaded: the seed unit's address.
+    t.wait_for("某某县中心街8号");
     t.send(b"r");
     t.wait_for("申请人将看到此理由");
     t.send("材料不全，请补充授权委托书".as_bytes());
@@ -185,6 +187,8 @@ fn a_dropped_session_keeps_the_draft_and_restores_the_terminal() {
         );
         t.wait_for("Leqi console");
         t.wait_for("pending-acceptance");
+        // The application under the cursor has loaded: its overview shows.
+        t.wait_for("Competent bureau");
         t.send(b"r");
         t.wait_for("The applicant sees this reason");
         t.send("未写完的理由".as_bytes());

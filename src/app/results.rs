@@ -49,7 +49,7 @@ impl ResultsScreen {
     pub fn visible(&self) -> Vec<&BatchItem> {
         self.items
             .iter()
-            .filter(|i| !self.failures_only || i.failed())
+            .filter(|i| !self.failures_only || i.failed() || i.skipped())
             .collect()
     }
 

@@ -6,7 +6,7 @@ use super::output;
 use crate::context::{Context, Failure, Outcome};
 use crate::domain::text::inert;
 use crate::domain::*;
-use crate::store::{BatchItem, BatchOp, DecideItem, ItemResult, Store};
+use crate::store::{BatchItem, BatchOp, DecideItem, Error, ItemResult, Store};
 use std::path::Path;
 
 pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
@@ -24,17 +24,14 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let officer = store.officer(&ctx.officer_login).await?;
     let items = collect_items(ids, from_file.as_deref(), *version)?;
     let decision = decision.decision();
-    if let [one] = items.as_slice() {
+    if let Some(one) = single(&items) {
         let r = store
             .decide(&officer, one.id, decision, reason.as_deref(), one.version)
             .await?;
         return report(&[r], *json);
     }
     let op = BatchOp::Decide(decision);
-    let batch = store
-        .create_batch(&officer, op, reason.as_deref(), &items)
-        .await?;
-    run_batch(store, &officer, &batch, *json).await
+    start_batch(store, &officer, op, reason.as_deref(), &items, *json).await
 }
 
 pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
@@ -49,14 +46,55 @@ pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     };
     let officer = store.officer(&ctx.officer_login).await?;
     let items = collect_items(binding_ids, from_file.as_deref(), None)?;
-    if items.len() == 1 {
-        let r = store.unbind(&officer, &items, reason).await?;
+    if let Some(one) = single(&items) {
+        let r = store.unbind(&officer, &[one], reason).await?;
         return report(&r, *json);
     }
-    let batch = store
-        .create_batch(&officer, BatchOp::Unbind, Some(reason), &items)
-        .await?;
-    run_batch(store, &officer, &batch, *json).await
+    start_batch(store, &officer, BatchOp::Unbind, Some(reason), &items, *json).await
+}
+
+/// Records the batch and runs it; a batch of which nothing can be done
+/// says why for each item, and is not recorded.
+async fn start_batch(
+    store: &Store,
+    officer: &Officer,
+    op: BatchOp,
+    reason: Option<&str>,
+    items: &[DecideItem],
+    json: bool,
+) -> Outcome<i32> {
+    match store.create_batch(officer, op, reason, items).await {
+        Ok(batch) => run_batch(store, officer, &batch, json).await,
+        Err(e @ Error::NothingToDo(_)) => {
+            if let Error::NothingToDo(results) = &e {
+                if json {
+                    output::json(&results);
+                }
+                for r in results {
+                    if let Some(f) = &r.error {
+                        output::note(&format!("{}：{}", r.id, f.message));
+                    }
+                }
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One item, however often it was named: done at once, the repeats said.
+/// Several go to a batch, which keeps its own record of repeats.
+fn single(items: &[DecideItem]) -> Option<DecideItem> {
+    let (distinct, repeated) = crate::domain::judge::distinct(items);
+    let [one] = distinct.as_slice() else {
+        return None;
+    };
+    for (id, n) in repeated {
+        output::note(&format!(
+            "{id}：重复列出 {n} 次，只办理一次 (repeated {n} more times: done once)"
+        ));
+    }
+    Some(*one)
 }
 
 /// Ids from the command line and, with `--from-file`, one a line
@@ -144,9 +182,10 @@ pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool
     Ok(batch_exit_code(&items))
 }
 
-/// 0 when every item was done; else the code of the first that was not.
+/// 0 when every item was done (repeats are skipped, not failed); else the
+/// code of the first that was not.
 fn batch_exit_code(items: &[BatchItem]) -> i32 {
-    match items.iter().find(|i| !i.ok()).map(|i| i.outcome) {
+    match items.iter().find(|i| !i.ok() && !i.skipped()).map(|i| i.outcome) {
         None => 0,
         Some(ItemOutcome::Failed(k)) => k.exit_code(),
         Some(_) => 1,
@@ -161,6 +200,8 @@ pub fn print_results(items: &[BatchItem]) {
                 i.item_id.to_string(),
                 if i.ok() {
                     "成功".into()
+                } else if i.skipped() {
+                    "跳过:重复".into()
                 } else {
                     format!("失败:{}", i.outcome.code())
                 },

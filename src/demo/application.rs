@@ -301,6 +301,10 @@ fn bind(
     invitation: i64,
     at: DateTime<Utc>,
 ) {
+    // A pair bound already keeps its one binding.
+    if !g.bound.insert((d.id, user.id)) {
+        return;
+    }
     g.next_binding += 1;
     c.bindings.push(NewBinding {
         id: g.next_binding,

@@ -203,6 +203,7 @@ pub async fn generate_at(
         serial: (units0 as u64) * 7 + seed * 1_000_003,
         thresholds: store.thresholds.for_province(PROVINCE).clone(),
         workflow: store.workflow.clone(),
+        bound: Default::default(),
     };
     let directs = (n / 10).clamp(300, 20_000) as usize;
     let users = (n / 3).clamp(3_000, 200_000) as usize;

@@ -13,6 +13,8 @@ pub(crate) struct Gen {
     pub serial: u64,
     pub thresholds: Thresholds,
     pub workflow: crate::domain::workflow::Workflow,
+    /// (direct-connect unit, user unit) pairs bound so far: one binding each.
+    pub bound: std::collections::HashSet<(i64, i64)>,
 }
 
 /// Direct-connect units and the user units around them.

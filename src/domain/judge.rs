@@ -34,6 +34,10 @@ pub struct Subject {
     pub capability: Option<String>,
     /// For exits: user units still bound to the unit.
     pub bound_user_units: i64,
+    /// For invitations: the user unit is bound to the inviter already.
+    pub already_bound: bool,
+    /// For subscriptions: the capability is in force already.
+    pub already_subscribed: bool,
 }
 
 impl Subject {
@@ -52,6 +56,8 @@ impl Subject {
 /// Why an item cannot be done.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
+    /// Named earlier in the same batch.
+    Repeated(i64),
     NoApplication(i64),
     NoBinding(i64),
     Conflict(Conflict),
@@ -190,6 +196,13 @@ pub fn decision(
     if s.kind == Kind::Exit && decision == Decision::Pass {
         exit_precondition(s.bound_user_units).map_err(Refusal::Precondition)?;
     }
+    let confirming = decision == Decision::Pass && step.to == State::Confirmed;
+    if confirming && s.kind == Kind::Invitation && s.already_bound {
+        return Err(Refusal::Precondition(Precondition::AlreadyBound));
+    }
+    if confirming && s.kind == Kind::Subscription && s.already_subscribed {
+        return Err(Refusal::Precondition(Precondition::AlreadySubscribed));
+    }
     Ok(Planned {
         id: s.id,
         kind: s.kind,
@@ -198,6 +211,70 @@ pub fn decision(
         acting: acting_bureau(wf, s.kind, step.to, &s.county_id, &s.province_id),
         consequence: consequence(s, &step, decision),
     })
+}
+
+/// A batch is a set: the items in their first order, and the ids named
+/// more than once with how many times they were repeated.
+pub fn distinct(items: &[Item]) -> (Vec<Item>, Vec<(i64, usize)>) {
+    let mut first: Vec<Item> = Vec::with_capacity(items.len());
+    let mut count: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for it in items {
+        let n = count.entry(it.id).or_insert(0);
+        if *n == 0 {
+            first.push(*it);
+        }
+        *n += 1;
+    }
+    let repeated = first
+        .iter()
+        .filter_map(|it| {
+            let n = count[&it.id];
+            (n > 1).then_some((it.id, n - 1))
+        })
+        .collect();
+    (first, repeated)
+}
+
+/// What the consequence makes exist: at most one may per chunk.
+fn creates(c: &Consequence) -> Option<(i64, i64, &str)> {
+    match c {
+        Consequence::Binds { user, direct, .. } => Some((*direct, *user, "")),
+        Consequence::Subscribes { unit, capability } => Some((*unit, 0, capability.as_str())),
+        _ => None,
+    }
+}
+
+/// Judges a chunk of decisions as a set: an item named again is skipped
+/// as a repeat, never decided twice, and two items that would make the
+/// same binding or subscription are not both confirmed.
+pub fn decisions<'s>(
+    wf: &Workflow,
+    officer: &Officer,
+    items: &[Item],
+    subject: impl Fn(i64) -> Option<&'s Subject>,
+    decision_: Decision,
+    has_reason: bool,
+) -> Vec<Result<Planned, Refusal>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut made = std::collections::HashSet::new();
+    items
+        .iter()
+        .map(|item| {
+            if !seen.insert(item.id) {
+                return Err(Refusal::Repeated(item.id));
+            }
+            let p = decision(wf, officer, item, subject(item.id), decision_, has_reason)?;
+            match p.consequence.as_ref().and_then(creates) {
+                Some(key) if !made.insert((key.0, key.1, key.2.to_string())) => {
+                    Err(Refusal::Precondition(match p.consequence {
+                        Some(Consequence::Subscribes { .. }) => Precondition::AlreadySubscribed,
+                        _ => Precondition::AlreadyBound,
+                    }))
+                }
+                _ => Ok(p),
+            }
+        })
+        .collect()
 }
 
 /// Who may unbind: an officer of the direct-connect unit's county bureau with
@@ -261,6 +338,25 @@ pub fn unbinding(
     may_unbind(officer, &b.county_id, &b.province_id).map_err(Refusal::Forbidden)
 }
 
+/// Judges a chunk of unbindings as a set: a binding named again is
+/// skipped as a repeat.
+pub fn unbindings<'s>(
+    officer: &Officer,
+    items: &[Item],
+    subject: impl Fn(i64) -> Option<&'s BindingSubject>,
+) -> Vec<Result<(), Refusal>> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .iter()
+        .map(|item| {
+            if !seen.insert(item.id) {
+                return Err(Refusal::Repeated(item.id));
+            }
+            unbinding(officer, item, subject(item.id))
+        })
+        .collect()
+}
+
 /// Noting a paper copy at the counter: the accepting officer of the
 /// application's county.
 pub fn paper_receipt(officer: &Officer, county: &str) -> Result<(), Forbidden> {
@@ -321,6 +417,8 @@ mod tests {
             relation: Some(Relation::Branch),
             capability: None,
             bound_user_units: 0,
+            already_bound: false,
+            already_subscribed: false,
         }
     }
 
@@ -412,6 +510,50 @@ mod tests {
             p.consequence,
             Some(Consequence::Subscribes { capability, .. }) if capability == DEFAULT_CAPABILITY
         ));
+    }
+
+    #[test]
+    fn a_chunk_is_a_set() {
+        let wf = Workflow::default();
+        let li = officer("li", Level::County, "C", &[Role::Confirm]);
+        let mut a = subject(Kind::Invitation, State::PendingConfirmation);
+        let mut b = a.clone();
+        b.id = 8;
+        a.id = 7;
+        let items = [
+            Item { id: 7, version: None },
+            Item { id: 7, version: None },
+            Item { id: 8, version: None },
+            Item { id: 7, version: None },
+        ];
+        let find = |id| [&a, &b].into_iter().find(|s| s.id == id);
+        let r = decisions(&wf, &li, &items, find, Decision::Pass, false);
+        assert!(r[0].is_ok());
+        assert_eq!(r[1], Err(Refusal::Repeated(7)));
+        assert_eq!(
+            r[2],
+            Err(Refusal::Precondition(Precondition::AlreadyBound)),
+            "two invitations of one pair: one binding"
+        );
+        assert_eq!(r[3], Err(Refusal::Repeated(7)));
+        let mut bound = subject(Kind::Invitation, State::PendingConfirmation);
+        bound.already_bound = true;
+        assert_eq!(
+            decision(&wf, &li, &items[0], Some(&bound), Decision::Pass, false),
+            Err(Refusal::Precondition(Precondition::AlreadyBound))
+        );
+        assert!(
+            decision(&wf, &li, &items[0], Some(&bound), Decision::Reject, true).is_ok(),
+            "it may still be rejected"
+        );
+    }
+
+    #[test]
+    fn a_list_with_repeats_becomes_a_set() {
+        let it = |id| Item { id, version: None };
+        let (items, repeated) = distinct(&[it(3), it(1), it(3), it(2), it(3), it(1)]);
+        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![3, 1, 2]);
+        assert_eq!(repeated, vec![(3, 2), (1, 1)]);
     }
 
     #[test]

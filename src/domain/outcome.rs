@@ -16,17 +16,20 @@ pub enum FailureKind {
     /// A condition of the item itself, such as user units still bound.
     Precondition,
     Invalid,
+    /// Named again in the same batch: done once, the repeat skipped.
+    Duplicate,
     /// Anything else: the database, the network.
     Error,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 6] = [
+    pub const ALL: [FailureKind; 7] = [
         FailureKind::NotFound,
         FailureKind::Forbidden,
         FailureKind::Conflict,
         FailureKind::Precondition,
         FailureKind::Invalid,
+        FailureKind::Duplicate,
         FailureKind::Error,
     ];
 
@@ -38,6 +41,7 @@ impl FailureKind {
             FailureKind::Conflict => "conflict",
             FailureKind::Precondition => "precondition",
             FailureKind::Invalid => "invalid",
+            FailureKind::Duplicate => "duplicate",
             FailureKind::Error => "error",
         }
     }
@@ -47,13 +51,14 @@ impl FailureKind {
     }
 
     /// The command line's exit code: 3 not found, 4 forbidden, 5 conflict
-    /// or precondition, 6 invalid input, 1 anything else.
+    /// or precondition, 6 invalid input, 1 anything else. A repeat in a
+    /// batch is skipped, not failed: it does not set a batch's code.
     pub fn exit_code(self) -> i32 {
         match self {
             FailureKind::NotFound => 3,
             FailureKind::Forbidden => 4,
             FailureKind::Conflict | FailureKind::Precondition => 5,
-            FailureKind::Invalid => 6,
+            FailureKind::Invalid | FailureKind::Duplicate => 6,
             FailureKind::Error => 1,
         }
     }
@@ -147,4 +152,10 @@ pub enum Precondition {
     BindingChanged { id: i64, version: i64 },
     #[error("绑定关系 {0} 刚被他人解除或修改 (changed by someone else just now)")]
     BindingTaken(i64),
+    #[error(
+        "该使用单位已绑定此直连单位，不能再次确认 (the user unit is already bound to this direct-connect unit)"
+    )]
+    AlreadyBound,
+    #[error("该单位已订阅此能力，不能再次确认 (the unit has this capability already)")]
+    AlreadySubscribed,
 }

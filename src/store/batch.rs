@@ -22,6 +22,8 @@ pub struct BatchInfo {
     pub done: i64,
     pub failed: i64,
     pub pending: i64,
+    /// Ids named more than once: done once, the repeats skipped.
+    pub repeated: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,8 +38,12 @@ impl BatchItem {
     pub fn ok(&self) -> bool {
         self.outcome == ItemOutcome::Done
     }
+    /// Refused: a repeat is skipped, not failed.
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, ItemOutcome::Failed(_))
+        matches!(self.outcome, ItemOutcome::Failed(k) if k != FailureKind::Duplicate)
+    }
+    pub fn skipped(&self) -> bool {
+        self.outcome == ItemOutcome::Failed(FailureKind::Duplicate)
     }
 }
 
@@ -56,6 +62,7 @@ struct BatchRow {
     finished_at: Option<DateTime<Utc>>,
     total: i64,
     items: Option<String>,
+    duplicates: Option<String>,
     done: i64,
     failed: i64,
 }
@@ -73,7 +80,16 @@ impl BatchRow {
             done: self.done,
             failed: self.failed,
             pending: self.total - self.done - self.failed,
+            repeated: self.repeats().len() as i64,
         }
+    }
+
+    /// Ids named more than once, with how many more times.
+    fn repeats(&self) -> Vec<(i64, usize)> {
+        self.duplicates
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
     }
 
     /// The stored item list: `[[id, version], ...]`.
@@ -112,6 +128,14 @@ impl Store {
         if items.is_empty() {
             return Err(Error::Invalid("没有选中任何项目 (no items given)".into()));
         }
+        // A batch is a set: each id once, the repeats kept to be reported.
+        let (items, repeated) = crate::domain::judge::distinct(items);
+        let items = items.as_slice();
+        // A batch of which nothing can be done leaves no record.
+        let judged = self.prejudge(officer, op, items).await?;
+        if judged.iter().all(|r| !r.ok()) {
+            return Err(Error::NothingToDo(judged));
+        }
         let now = now();
         let id = format!(
             "B{}-{}-{:04x}",
@@ -121,9 +145,10 @@ impl Store {
         );
         let list =
             Value::Array(items.iter().map(|i| json!([i.id, i.version])).collect()).to_string();
+        let repeats = (!repeated.is_empty()).then(|| json!(repeated).to_string());
         let mut tx = self.begin().await?;
         tx.execute(
-            "INSERT INTO batches (id, officer, op, reason, created_at, total, items) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             args![
                 id.as_str(),
                 officer.login.as_str(),
@@ -131,7 +156,8 @@ impl Store {
                 reason,
                 now,
                 items.len() as i64,
-                list
+                list,
+                repeats
             ],
         )
         .await?;
@@ -139,10 +165,30 @@ impl Store {
         Ok(id)
     }
 
+    /// Every item judged as it stands, nothing written.
+    async fn prejudge(
+        &self,
+        officer: &Officer,
+        op: BatchOp,
+        items: &[DecideItem],
+    ) -> Result<Vec<ItemResult>> {
+        let mut out = Vec::with_capacity(items.len());
+        for part in items.chunks(BATCH_CHUNK) {
+            out.extend(match op {
+                BatchOp::Decide(d) => {
+                    self.judge_decisions(officer, part, d, op.needs_reason())
+                        .await?
+                }
+                BatchOp::Unbind => self.judge_unbindings(officer, part).await?,
+            });
+        }
+        Ok(out)
+    }
+
     async fn batch_row(&self, id: &str) -> Result<BatchRow> {
         let row: Option<BatchRow> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items,
+                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items, b.duplicates,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done') AS done,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done') AS failed
                  FROM batches b WHERE b.id = $1",
@@ -282,7 +328,20 @@ impl Store {
                 message: None,
             })
         });
-        Ok(all.filter(|i| !failures_only || i.failed()).collect())
+        // Each repeated id once, after the items, as skipped.
+        let n = items.len() as i64;
+        let repeats = row.repeats().into_iter().enumerate().map(|(k, (id, times))| BatchItem {
+            seq: n + k as i64,
+            item_id: id,
+            outcome: ItemOutcome::Failed(FailureKind::Duplicate),
+            message: Some(format!(
+                "重复：本批另列出 {times} 次，只办理一次 (repeated {times} more times in this batch: done once)"
+            )),
+        });
+        Ok(all
+            .chain(repeats)
+            .filter(|i| !failures_only || i.failed() || i.skipped())
+            .collect())
     }
 }
 
@@ -308,6 +367,7 @@ pub fn results_csv(items: &[BatchItem]) -> String {
         let result = match i.outcome {
             ItemOutcome::Done => "成功",
             ItemOutcome::Pending => "未处理",
+            ItemOutcome::Failed(FailureKind::Duplicate) => "跳过（重复）",
             ItemOutcome::Failed(_) => "失败",
         };
         out.push_str(&format!(

@@ -5,7 +5,7 @@
 
 use super::sql::{Tx, args, de, id_records, json_records};
 use super::*;
-use crate::domain::judge::{self, Consequence, Planned, Subject};
+use crate::domain::judge::{self, Consequence, Planned, Refusal, Subject};
 use serde::Deserialize;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -27,16 +27,22 @@ struct SubjectRow {
     updated_at: DateTime<Utc>,
     form: String,
     bound: i64,
+    #[serde(deserialize_with = "de::flag")]
+    already_bound: bool,
+    #[serde(deserialize_with = "de::flag")]
+    already_subscribed: bool,
 }
 
 impl SubjectRow {
-    fn into_subject(self) -> Result<Subject> {
+    /// The subject, or why the stored row cannot be read.
+    fn into_subject(self) -> Result<Subject, String> {
         let bad = |what: &str, v: &str| {
-            Error::Invalid(format!(
+            tracing::error!("application {}: unknown stored {what} {v:?}", self.id);
+            format!(
                 "申请 {} 的{what}“{}”无法识别 (unknown stored code)",
                 self.id,
                 crate::domain::text::inert(v)
-            ))
+            )
         };
         let kind = Kind::parse(&self.kind).ok_or_else(|| bad("类型", &self.kind))?;
         let state = State::parse(&self.state).ok_or_else(|| bad("状态", &self.state))?;
@@ -56,6 +62,8 @@ impl SubjectRow {
             relation: form.relation,
             capability: form.capability,
             bound_user_units: self.bound,
+            already_bound: self.already_bound,
+            already_subscribed: self.already_subscribed,
         })
     }
 }
@@ -139,28 +147,24 @@ impl Store {
         };
         let mut tx = self.begin().await?;
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-        let mut subjects = self.load_subjects(&mut tx, &ids).await?;
+        let loaded = self.load_subjects(&mut tx, &ids).await?;
+        let judged = judge::decisions(
+            &self.workflow,
+            officer,
+            items,
+            |id| loaded.get(&id).and_then(|r| r.as_ref().ok()),
+            decision,
+            reason.is_some(),
+        );
         let mut results = Vec::with_capacity(items.len());
         let mut planned: Vec<Planned> = Vec::new();
-        for item in items {
-            let subject = match subjects.remove(&item.id) {
-                Some(Err(e)) => {
-                    results.push(Err(e));
-                    continue;
+        for (item, judged) in items.iter().zip(judged) {
+            match (judged, loaded.get(&item.id)) {
+                // A row the rules could not read: its own error.
+                (Err(Refusal::NoApplication(_)), Some(Err(e))) => {
+                    results.push(Err(Error::Invalid(e.clone())))
                 }
-                Some(Ok(s)) => Some(s),
-                None => None,
-            };
-            let judged = judge::decision(
-                &self.workflow,
-                officer,
-                item,
-                subject.as_ref(),
-                decision,
-                reason.is_some(),
-            );
-            match judged {
-                Ok(p) => {
+                (Ok(p), _) => {
                     results.push(Ok(ItemResult {
                         id: p.id,
                         action: Some(p.step.action),
@@ -171,7 +175,7 @@ impl Store {
                     }));
                     planned.push(p);
                 }
-                Err(refusal) => results.push(Err(refusal.into())),
+                (Err(refusal), _) => results.push(Err(refusal.into())),
             }
         }
         let applied = self.apply_steps(&mut tx, &actor, &planned).await?;
@@ -192,22 +196,66 @@ impl Store {
         Ok(results)
     }
 
+    /// What a chunk of decisions would do, judged without writing: which
+    /// items can be done now.
+    pub(crate) async fn judge_decisions(
+        &self,
+        officer: &Officer,
+        items: &[DecideItem],
+        decision: Decision,
+        has_reason: bool,
+    ) -> Result<Vec<ItemResult>> {
+        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        let mut tx = self.begin_read().await?;
+        let loaded = self.load_subjects(&mut tx, &ids).await?;
+        drop(tx);
+        let judged = judge::decisions(
+            &self.workflow,
+            officer,
+            items,
+            |id| loaded.get(&id).and_then(|r| r.as_ref().ok()),
+            decision,
+            has_reason,
+        );
+        Ok(items
+            .iter()
+            .zip(judged)
+            .map(|(item, j)| match j {
+                Ok(p) => ItemResult {
+                    id: p.id,
+                    action: Some(p.step.action),
+                    from: Some(p.step.from),
+                    to: Some(p.step.to),
+                    version: Some(p.version + 1),
+                    error: None,
+                },
+                Err(r) => ItemResult::failed(item.id, &r.into()),
+            })
+            .collect())
+    }
+
     /// What the rules read of each application, by id.
     async fn load_subjects(
         &self,
         tx: &mut Tx,
         ids: &[i64],
-    ) -> Result<HashMap<i64, Result<Subject>>> {
+    ) -> Result<HashMap<i64, Result<Subject, String>>> {
         let sql = format!(
             "{} SELECT {} FROM applications a WHERE a.id IN (SELECT uid FROM u)",
             self.records(&[("uid", "bigint")]),
-            self.objects(
+            self.objects(&format!(
                 "'id', a.id, 'kind', a.kind, 'state', a.state, 'version', a.version,
                  'county_id', a.county_id, 'province_id', a.province_id, 'unit_id', a.unit_id,
                  'direct_unit_id', a.direct_unit_id, 'last_decider', a.last_decider,
                  'last_officer', a.last_officer, 'updated_at', a.updated_at, 'form', a.form,
-                 'bound', CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END"
-            )
+                 'bound', CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END,
+                 'already_bound', CASE WHEN a.kind = 'invitation' THEN EXISTS (SELECT 1 FROM bindings b
+                     WHERE b.direct_unit_id = a.direct_unit_id AND b.user_unit_id = a.unit_id AND b.active) ELSE FALSE END,
+                 'already_subscribed', CASE WHEN a.kind = 'subscription' THEN EXISTS (SELECT 1 FROM capabilities c
+                     WHERE c.unit_id = a.unit_id AND c.active AND c.capability = COALESCE({capability}, '{default}')) ELSE FALSE END",
+                capability = self.json_text("a.form", "capability"),
+                default = judge::DEFAULT_CAPABILITY,
+            ))
         );
         let rows: Vec<SubjectRow> = tx.objects(&sql, args![id_records(ids)]).await?;
         Ok(rows.into_iter().map(|r| (r.id, r.into_subject())).collect())
@@ -311,7 +359,7 @@ impl Store {
             let id = done.id;
             *r = Err(match now.remove(&id) {
                 Some(Ok(s)) => Error::Conflict(s.conflict()),
-                Some(Err(e)) => e,
+                Some(Err(e)) => Error::Invalid(e),
                 None => Error::not_found_application(id),
             });
         }

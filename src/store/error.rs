@@ -30,6 +30,13 @@ pub enum Error {
         "批次 {id} 属于 {owner}，只能由其本人继续处理 (batch {id} is {owner}'s: only they can resume it)"
     )]
     NotYourBatch { id: String, owner: String },
+    /// A batch none of whose items can be done: each item's reason; no
+    /// batch was recorded.
+    #[error("{}", nothing_to_do(.0))]
+    NothingToDo(Vec<crate::store::ItemResult>),
+    /// Named earlier in the same batch: skipped.
+    #[error("重复：{0} 在本批中已列出，只办理一次 (repeated: {0} is listed earlier in this batch and is done once)")]
+    Repeated(i64),
     #[error("数据库错误 (database error): {0}")]
     Db(#[from] sqlx::Error),
     #[error("数据库迁移失败 (migration failed): {0}")]
@@ -45,6 +52,12 @@ impl Error {
             Error::Conflict(_) => FailureKind::Conflict,
             Error::Precondition(_) => FailureKind::Precondition,
             Error::Invalid(_) => FailureKind::Invalid,
+            Error::Repeated(_) => FailureKind::Duplicate,
+            // The batch's code is its first item's.
+            Error::NothingToDo(items) => items
+                .iter()
+                .find_map(|r| r.error.as_ref().map(|f| f.kind))
+                .unwrap_or(FailureKind::Invalid),
             _ => FailureKind::Error,
         }
     }
@@ -66,6 +79,7 @@ impl Error {
 impl From<Refusal> for Error {
     fn from(r: Refusal) -> Self {
         match r {
+            Refusal::Repeated(id) => Error::Repeated(id),
             Refusal::NoApplication(id) => Error::not_found_application(id),
             Refusal::NoBinding(id) => {
                 Error::NotFound(format!("未找到绑定关系 {id} (no such binding)"))
@@ -78,6 +92,18 @@ impl From<Refusal> for Error {
             Refusal::Precondition(p) => Error::Precondition(p),
         }
     }
+}
+
+fn nothing_to_do(items: &[crate::store::ItemResult]) -> String {
+    let first = items
+        .iter()
+        .find_map(|r| r.error.as_ref().map(|f| format!("{}：{}", r.id, f.message)))
+        .unwrap_or_default();
+    format!(
+        "{} 项都不能办理，未建立批次；第一项 {first} (none of the {} items can be done: no batch was recorded)",
+        items.len(),
+        items.len()
+    )
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -230,6 +230,14 @@ impl Store {
         decode_objects(&text)
     }
 
+    /// A transaction that only reads: no write lock on SQLite.
+    pub(crate) async fn begin_read(&self) -> Result<Tx> {
+        Ok(match &self.backend {
+            Backend::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Backend::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     /// Records passed as one JSON parameter `$1`, as a materialized CTE
     /// named `u`: the only part of the set-wise statements that differs
     /// between the dialects. Materialized, so that SQLite reads the JSON
@@ -253,6 +261,14 @@ impl Store {
                     defs.join(", ")
                 )
             }
+        }
+    }
+
+    /// A text field of a JSON column, as SQL.
+    pub(crate) fn json_text(&self, column: &str, field: &str) -> String {
+        match self.backend {
+            Backend::Sqlite(_) => format!("json_extract({column}, '$.{field}')"),
+            Backend::Postgres(_) => format!("({column}::json->>'{field}')"),
         }
     }
 

@@ -67,13 +67,13 @@ impl Store {
         let mut tx = self.begin().await?;
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let found = self.load_bindings(&mut tx, &ids).await?;
+        let judged = judge::unbindings(officer, items, |id| found.get(&id));
         let mut results = Vec::with_capacity(items.len());
         let mut planned: Vec<(i64, i64)> = Vec::new();
-        for item in items {
-            let b = found.get(&item.id);
-            match judge::unbinding(officer, item, b) {
+        for (item, judged) in items.iter().zip(judged) {
+            match judged {
                 Ok(()) => {
-                    let version = b.map_or(0, |b| b.version);
+                    let version = found.get(&item.id).map_or(0, |b| b.version);
                     results.push(ItemResult {
                         id: item.id,
                         action: Some(Action::Unbind),
@@ -110,6 +110,34 @@ impl Store {
         self.write_results(&mut tx, batch, items, &results).await?;
         tx.commit().await?;
         Ok(results)
+    }
+
+    /// What a chunk of unbindings would do, judged without writing.
+    pub(crate) async fn judge_unbindings(
+        &self,
+        officer: &Officer,
+        items: &[DecideItem],
+    ) -> Result<Vec<ItemResult>> {
+        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        let mut tx = self.begin_read().await?;
+        let found = self.load_bindings(&mut tx, &ids).await?;
+        drop(tx);
+        let judged = judge::unbindings(officer, items, |id| found.get(&id));
+        Ok(items
+            .iter()
+            .zip(judged)
+            .map(|(item, j)| match j {
+                Ok(()) => ItemResult {
+                    id: item.id,
+                    action: Some(Action::Unbind),
+                    from: None,
+                    to: None,
+                    version: None,
+                    error: None,
+                },
+                Err(r) => ItemResult::failed(item.id, &r.into()),
+            })
+            .collect())
     }
 
     /// What the unbinding rules read of each binding, by id.

@@ -3,7 +3,7 @@
 use super::{Theme, safe};
 use crate::app::list::centred;
 use crate::app::{App, ResultsScreen};
-use crate::domain::ItemOutcome;
+use crate::domain::{FailureKind, ItemOutcome};
 use crate::i18n::Msg as L;
 use crate::store::BatchItem;
 use ratatui::Frame;
@@ -59,6 +59,7 @@ fn row<'a>(app: &App, theme: &Theme, it: &BatchItem, here: bool) -> Row<'a> {
     let (word, style, mark) = match it.outcome {
         ItemOutcome::Done => (app.t(L::Succeeded), theme.ok, "✓"),
         ItemOutcome::Pending => (app.t(L::Pending), theme.dim, "·"),
+        ItemOutcome::Failed(FailureKind::Duplicate) => (app.t(L::SkippedRepeat), theme.dim, "–"),
         ItemOutcome::Failed(_) => (app.t(L::Failed), theme.bad, "✗"),
     };
     Row::new(vec![
