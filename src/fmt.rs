@@ -9,6 +9,20 @@ pub fn beijing(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("a valid offset"))
 }
 
+/// A stored code's label, or a visible placeholder with the code, inert,
+/// when this version does not know it.
+pub fn known_or(label: Option<&str>, raw: &str) -> String {
+    match label {
+        Some(l) => l.to_string(),
+        None => format!("？{}", crate::domain::text::inert(raw)),
+    }
+}
+
+/// The first `n` characters (never a byte cut inside one).
+pub fn head(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
 pub fn width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }

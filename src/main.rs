@@ -7,7 +7,10 @@ use leqi_console::cli::{self, Cli};
 use leqi_console::context::Context;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => usage(e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -36,9 +39,36 @@ fn main() {
     std::process::exit(code);
 }
 
+/// Help and version as clap prints them; a mistake on the command line in
+/// one line, with where to look (exit 2).
+fn usage(e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        std::process::exit(0);
+    }
+    let text = e.to_string();
+    let first = match e.kind() {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "缺少子命令或参数 (a subcommand or argument is missing)"
+        }
+        _ => text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .trim_start_matches("error: "),
+    };
+    fail(
+        2,
+        &format!("命令行有误：{first}；用法见 --help (see --help)"),
+    )
+}
+
 /// One clear line on stderr and the exit code; never a backtrace for input
-/// a user can get wrong.
+/// a user can get wrong, never a character a terminal would obey.
 fn fail(code: i32, message: &str) -> ! {
-    eprintln!("leqi-console: {message}");
+    use std::io::Write;
+    let line = leqi_console::domain::text::inert(message);
+    let _ = writeln!(std::io::stderr(), "leqi-console: {line}");
     std::process::exit(code);
 }

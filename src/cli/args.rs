@@ -46,7 +46,8 @@ pub enum Command {
         /// 接入 | 邀请 | 退出 | 订阅 | 延续, or access | invitation | exit | subscription | extension.
         #[arg(long)]
         kind: Option<String>,
-        #[arg(long, default_value_t = 50)]
+        /// Rows on the page, 1 to 10,000.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=10_000))]
         limit: i64,
         /// The cursor printed after the previous page.
         #[arg(long)]

@@ -25,7 +25,7 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
                 b.id.to_string(),
                 inert(&b.user_uscc).into(),
                 inert(&b.user_name).into(),
-                b.relation.zh().into(),
+                crate::fmt::known_or(b.relation.map(|r| r.zh()), ""),
                 local(b.since),
                 b.invitation_id.to_string(),
                 if b.active { "有效" } else { "已解除" }.into(),

@@ -7,10 +7,10 @@ use crate::domain::*;
 use crate::store::Store;
 
 fn state_zh(code: Option<&str>) -> String {
-    code.and_then(State::parse)
-        .map(|s| s.zh())
-        .unwrap_or("")
-        .into()
+    match code {
+        Some(c) => crate::fmt::known_or(State::parse(c).map(|s| s.zh()), c),
+        None => String::new(),
+    }
 }
 
 pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
@@ -26,9 +26,7 @@ pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
             vec![
                 local(e.at),
                 inert(&e.officer).into(),
-                Action::parse(&e.action)
-                    .map(|a| a.zh().to_string())
-                    .unwrap_or_else(|| e.action.clone()),
+                crate::fmt::known_or(Action::parse(&e.action).map(|a| a.zh()), &e.action),
                 state_zh(e.from_state.as_deref()),
                 state_zh(e.to_state.as_deref()),
                 inert(e.reason.as_deref().unwrap_or("")).into(),

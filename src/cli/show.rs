@@ -34,7 +34,7 @@ pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
             m.kind.zh(),
             inert(&m.file_name),
             m.size,
-            &m.sha256[..12.min(m.sha256.len())],
+            crate::fmt::head(&m.sha256, 12),
             if m.paper_received { "已收" } else { "未收" }
         ));
     }
@@ -56,9 +56,7 @@ pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
             "  {}  {}  {}  {}",
             local(e.at),
             inert(&e.officer),
-            Action::parse(&e.action)
-                .map(|a| a.zh())
-                .unwrap_or(&e.action),
+            crate::fmt::known_or(Action::parse(&e.action).map(|a| a.zh()), &e.action),
             inert(e.reason.as_deref().unwrap_or(""))
         ));
     }

@@ -37,6 +37,16 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Text of many lines for a terminal, inert: line breaks kept, a tab
+/// becomes four spaces, every other unsafe character its picture. The one
+/// path everything printed takes.
+pub fn inert_text(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c != '\n' && is_unsafe(c)) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(inert_lines(s).join("\n"))
+}
+
 /// Several lines, inert: like [`inert`] but keeps line breaks; a tab
 /// becomes four spaces.
 pub fn inert_lines(s: &str) -> Vec<String> {
@@ -68,6 +78,13 @@ mod tests {
     #[test]
     fn clean_text_is_borrowed() {
         assert!(matches!(inert("某某技术有限公司"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn text_keeps_its_lines_and_nothing_else() {
+        let t = inert_text("表头\n\x1b]52;c;eA==\x07\u{9b}2J\u{202E}\r\n尾");
+        assert_eq!(t, "表头\n␛]52;c;eA==␇\u{FFFD}2J\u{FFFD}\n尾");
+        assert!(matches!(inert_text("干净\n的"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn line_of(text: &str, mode: &str, key: &str) -> usize {
 fn syntax_error(text: &str, file: &str, e: &toml::de::Error) -> KeymapError {
     let mut line = e
         .span()
-        .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+        .map(|s| text.get(..s.start).unwrap_or(text).lines().count().max(1))
         .unwrap_or(1);
     let mut key = String::new();
     // TOML points a duplicate at the first binding; the second is the mistake.

@@ -110,6 +110,15 @@ struct InFlightRow {
     unit_name: String,
 }
 
+/// A stored code parsed; one this version does not know is logged (and
+/// shown by the caller as a placeholder).
+fn known<T>(parsed: Option<T>, what: &str, raw: &str) -> Option<T> {
+    if parsed.is_none() {
+        tracing::warn!("unknown stored {what} {raw:?}");
+    }
+    parsed
+}
+
 impl Store {
     pub async fn unit(&self, id: i64) -> Result<Unit> {
         let row: Option<UnitRow> = on_pool!(self, |p| {
@@ -200,7 +209,8 @@ impl Store {
             .into_iter()
             .map(|r| Material {
                 id: r.id,
-                kind: MaterialKind::parse(&r.kind).unwrap_or(MaterialKind::Other),
+                kind: known(MaterialKind::parse(&r.kind), "material kind", &r.kind)
+                    .unwrap_or(MaterialKind::Other),
                 file_name: r.file_name,
                 size: r.size,
                 sha256: r.sha256,
@@ -222,7 +232,11 @@ impl Store {
 
     /// Every audit event of an application, oldest first.
     pub async fn history(&self, application: i64) -> Result<Vec<AuditEvent>> {
-        self.audit_where("application_id = $1", application).await
+        let events = self.audit_where("application_id = $1", application).await?;
+        for e in &events {
+            known(Action::parse(&e.action), "audit action", &e.action);
+        }
+        Ok(events)
     }
 
     pub async fn bound_count(&self, direct_unit: i64) -> Result<i64> {
@@ -303,7 +317,7 @@ impl Store {
                 user_unit_id: r.user_unit_id,
                 user_uscc: r.user_uscc,
                 user_name: r.user_name,
-                relation: Relation::parse(&r.relation).unwrap_or(Relation::Control),
+                relation: known(Relation::parse(&r.relation), "binding relation", &r.relation),
                 since: r.since,
                 invitation_id: r.invitation_id,
                 active: r.active,

@@ -199,7 +199,7 @@ impl Store {
 /// An SQLite file (its folder made if missing), WAL, `synchronous=NORMAL`.
 async fn open_sqlite(url: &str, path: &str) -> Result<SqlitePool> {
     if path.is_empty() {
-        return Err(Error::Connect("sqlite 数据库地址缺少文件路径，例如 sqlite:///tmp/leqi.db (the sqlite URL names no file)".into()));
+        return Err(Error::BadUrl("sqlite 数据库地址缺少文件路径，例如 sqlite:///tmp/leqi.db (the sqlite URL names no file)".into()));
     }
     if let Some(dir) = std::path::Path::new(path).parent()
         && !dir.as_os_str().is_empty()

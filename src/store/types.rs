@@ -53,13 +53,16 @@ pub enum Cursor {
 }
 
 impl Cursor {
-    /// The cursor as the command line prints and takes it.
+    /// The cursor as the command line prints and takes it: an opaque
+    /// token (base64url of the key), never the key's text, which may be an
+    /// applicant's name.
     pub fn encode(&self) -> String {
-        match self {
+        let key = match self {
             Cursor::Time(t, id) => format!("t{}|{id}", t.to_rfc3339()),
             Cursor::Text(s, id) => format!("s{s}|{id}"),
             Cursor::Int(n, id) => format!("i{n}|{id}"),
-        }
+        };
+        base64url::encode(key.as_bytes())
     }
     /// A cursor just before this one in `sort`'s order, so that reading
     /// from it includes this row: ids are integers, so (key, id - 1) is
@@ -73,7 +76,9 @@ impl Cursor {
         }
     }
 
-    pub fn decode(s: &str) -> Option<Cursor> {
+    pub fn decode(token: &str) -> Option<Cursor> {
+        let bytes = base64url::decode(token)?;
+        let s = String::from_utf8(bytes).ok()?;
         let (key, id) = s.rsplit_once('|')?;
         let id: i64 = id.parse().ok()?;
         let mut chars = key.chars();
@@ -88,6 +93,67 @@ impl Cursor {
             'i' => Some(Cursor::Int(rest.parse().ok()?, id)),
             _ => None,
         }
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5): a cursor's token.
+mod base64url {
+    const ALPHABET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    pub fn decode(s: &str) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(s.len() * 3 / 4);
+        for chunk in s.as_bytes().chunks(4) {
+            if chunk.len() == 1 {
+                return None;
+            }
+            let mut n = 0u32;
+            for (i, c) in chunk.iter().enumerate() {
+                let v = ALPHABET.iter().position(|a| a == c)? as u32;
+                n |= v << (18 - 6 * i);
+            }
+            for i in 0..chunk.len() - 1 {
+                out.push((n >> (16 - 8 * i) & 255) as u8);
+            }
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_is_an_opaque_token_that_reads_back() {
+        let c = Cursor::Text("恶意\x1b]0;x\x07公司".into(), 42);
+        let t = c.encode();
+        assert!(
+            t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{t}"
+        );
+        assert_eq!(Cursor::decode(&t), Some(c));
+        for n in 0..7 {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 97 + 13) as u8).collect();
+            assert_eq!(base64url::decode(&base64url::encode(&bytes)), Some(bytes));
+        }
+        assert_eq!(base64url::encode(b"hello"), "aGVsbG8");
+        assert_eq!(Cursor::decode("not a token!"), None);
+        assert_eq!(Cursor::decode("A"), None);
     }
 }
 
@@ -186,7 +252,8 @@ pub struct Binding {
     pub user_unit_id: i64,
     pub user_uscc: String,
     pub user_name: String,
-    pub relation: Relation,
+    /// None: a stored code this version does not know (shown as "？").
+    pub relation: Option<Relation>,
     pub since: DateTime<Utc>,
     pub invitation_id: i64,
     pub active: bool,

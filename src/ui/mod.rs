@@ -45,6 +45,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(f, app, theme, area);
+        inert_frame(f.buffer_mut());
         return Layout::default();
     }
     let [header, body, footer] = ratatui::layout::Layout::vertical([
@@ -65,7 +66,20 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
         let r = modal::draw(f, app, m, theme, body);
         mend_left_edge(f.buffer_mut(), r);
     }
+    inert_frame(f.buffer_mut());
     layout
+}
+
+/// The one rule for the screen: whatever a cell holds, from any source
+/// (applicant, officer, configuration, database, a widget's own text),
+/// reaches the terminal inert.
+fn inert_frame(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::domain::text::is_unsafe) {
+            let s = inert(cell.symbol()).into_owned();
+            cell.set_symbol(&s);
+        }
+    }
 }
 
 fn too_small(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {

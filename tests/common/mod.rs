@@ -160,3 +160,31 @@ pub async fn console_app(
     leqi_console::console::headless::settle(&mut app, &exec, fx).await;
     (app, exec)
 }
+
+/// Raw SQL with text arguments bound as $1, $2, ... (for poisoning rows).
+pub async fn exec_with(s: &Store, sql: &str, args: &[&str]) {
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    match &s.backend {
+        Backend::Sqlite(p) => {
+            let mut q = sqlx::query(sql);
+            for a in args {
+                q = q.bind(a.to_string());
+            }
+            q.execute(p).await.unwrap();
+        }
+        Backend::Postgres(p) => {
+            let mut q = sqlx::query(sql);
+            for a in args {
+                q = q.bind(a.to_string());
+            }
+            q.execute(p).await.unwrap();
+        }
+    }
+}
+
+/// Every character a terminal would obey, but a line break.
+pub fn unsafe_chars(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|c| *c != '\n' && leqi_console::domain::text::is_unsafe(*c))
+        .collect()
+}

@@ -11,9 +11,8 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
     let zh = app.ctx.zh();
     let mut lines: Vec<Line<'static>> = Vec::new();
     for e in &d.history {
-        let action = crate::domain::Action::parse(&e.action)
-            .map(|a| a.label(zh).to_string())
-            .unwrap_or_else(|| safe(&e.action));
+        let action =
+            crate::fmt::known_or(crate::domain::Action::parse(&e.action).map(|a| a.label(zh)), &e.action);
         let mut spans = vec![
             Span::styled(
                 crate::fmt::beijing(e.at).format("%m-%d %H:%M ").to_string(),

@@ -38,7 +38,7 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
                 fit(&safe(&m.file_name), 16),
                 m.size,
                 app.t(L::Bytes),
-                &m.sha256[..m.sha256.len().min(12)]
+                safe(&crate::fmt::head(&m.sha256, 12))
             ),
             style,
         )));
@@ -49,7 +49,7 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
                 "── {} · {} · sha256 {}",
                 app.t(L::Preview),
                 m.kind.label(zh),
-                m.sha256
+                safe(&m.sha256)
             ),
             theme.dim,
         )));
