@@ -1,11 +1,11 @@
-//! Where things live, and the config file. Load order for the database:
-//! `--database`, then `LEQI_DATABASE_URL`, then the config file, then the
-//! embedded default in the user's data directory.
+//! Where things live, and the officer's own config file: personal
+//! settings only (language, keymap, theme, database URL, overdue days).
+//! Shared settings live in the database and change only by an
+//! administrator's `admin apply` (see `deploy.rs`). Load order for the
+//! database: `--database`, then `LEQI_DATABASE_URL`, then the config
+//! file, then the embedded default in the user's data directory.
 
-use crate::domain::workflow::{StageRule, Workflow};
-use crate::domain::*;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -44,71 +44,7 @@ impl Paths {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_config_file_reads_and_rejects_what_it_should() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("config.toml");
-        std::fs::write(&f, "theme = \"16\"\nlang = \"en\"\n[[workflow]]\nkind = \"invitation\"\nstage = \"confirmation\"\nlevel = \"province\"\n").unwrap();
-        let c = Config::load(&f).unwrap();
-        assert_eq!(c.theme.as_deref(), Some("16"));
-        let wf = c.workflow().unwrap();
-        assert_eq!(
-            wf.rule(Kind::Invitation, Stage::Confirmation)
-                .unwrap()
-                .level,
-            Level::Province
-        );
-        std::fs::write(&f, "colour = 1\n").unwrap();
-        assert!(
-            Config::load(&f).unwrap_err().contains("config.toml"),
-            "a bad file is named"
-        );
-        std::fs::write(
-            &f,
-            "[[workflow]]\nkind = \"invitation\"\nstage = \"review\"\nlevel = \"county\"\n",
-        )
-        .unwrap();
-        assert!(
-            Config::load(&f).unwrap().workflow().is_err(),
-            "invitations have no review stage"
-        );
-        assert!(
-            Config::load(&dir.path().join("missing.toml"))
-                .unwrap()
-                .database_url
-                .is_none()
-        );
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StageConfig {
-    pub kind: String,
-    pub stage: String,
-    pub level: String,
-    pub role: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct OfficerConfig {
-    pub login: String,
-    pub name: String,
-    pub bureau: String,
-    pub roles: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct BureauConfig {
-    pub id: String,
-    pub name: String,
-    pub level: String,
-    pub province: String,
-}
-
+/// The officer's own settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -119,88 +55,88 @@ pub struct Config {
     pub theme: Option<String>,
     /// Items older than this many days are marked overdue.
     pub overdue_days: Option<i64>,
-    pub separation_of_duties: Option<bool>,
-    #[serde(default)]
-    pub workflow: Vec<StageConfig>,
-    /// Per province id, or "default".
-    #[serde(default)]
-    pub thresholds: HashMap<String, Thresholds>,
-    #[serde(default)]
-    pub bureaus: Vec<BureauConfig>,
-    #[serde(default)]
-    pub officers: Vec<OfficerConfig>,
 }
 
+/// Keys that belong to the deployment, not to a personal file.
+const SHARED: [&str; 5] = [
+    "bureaus",
+    "officers",
+    "workflow",
+    "thresholds",
+    "separation_of_duties",
+];
+
 impl Config {
-    /// A missing file is an empty config; a malformed one is an error that
-    /// names the file.
+    /// A missing file is an empty config; a malformed one, or one that
+    /// sets shared settings, is an error that names the file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).map_err(|e| {
-                format!(
-                    "配置文件 {} 有误：{} (the config file is malformed)",
-                    path.display(),
-                    e.to_string().lines().next().unwrap_or("")
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(format!(
-                "无法读取配置文件 {}：{e} (cannot read the config file)",
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(format!(
+                    "无法读取配置文件 {}：{e} (cannot read the config file)",
+                    path.display()
+                ));
+            }
+        };
+        let bad = |what: String| {
+            format!(
+                "配置文件 {} 有误：{what} (the config file is malformed)",
                 path.display()
-            )),
+            )
+        };
+        let table: toml::Table = toml::from_str(&text).map_err(|e| bad(e.message().to_string()))?;
+        if let Some(k) = SHARED.iter().find(|k| table.contains_key(**k)) {
+            return Err(format!(
+                "配置文件 {}：“{k}”是共享设置，只能由管理员用 `leqi-console admin apply 部署文件` 写入数据库 (shared settings belong to the deployment file, applied by an administrator with `leqi-console admin apply FILE`)",
+                path.display()
+            ));
         }
+        let c: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        if c.overdue_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(bad(
+                "overdue_days 应在 1 到 3650 之间 (overdue_days must be 1 to 3650)".into(),
+            ));
+        }
+        Ok(c)
     }
+}
 
-    /// The default workflow with this file's stage moves applied.
-    pub fn workflow(&self) -> Result<Workflow, String> {
-        let mut wf = Workflow::default();
-        for s in &self.workflow {
-            let kind = Kind::parse(&s.kind).ok_or_else(|| {
-                format!("配置 workflow：未知的申请类型“{}” (unknown kind)", s.kind)
-            })?;
-            let stage = Stage::parse(&s.stage)
-                .ok_or_else(|| format!("配置 workflow：未知的环节“{}” (unknown stage)", s.stage))?;
-            let level = Level::parse(&s.level).ok_or_else(|| {
-                format!(
-                    "配置 workflow：未知的层级“{}”，应为 county 或 province (unknown level)",
-                    s.level
-                )
-            })?;
-            let current = wf.rule(kind, stage).ok_or_else(|| {
-                format!(
-                    "配置 workflow：{} 没有 {} 环节 (the kind has no such stage)",
-                    s.kind, s.stage
-                )
-            })?;
-            let role = match &s.role {
-                Some(r) => Role::parse(r)
-                    .ok_or_else(|| format!("配置 workflow：未知的角色“{r}” (unknown role)"))?,
-                None => current.role,
-            };
-            wf.set(StageRule {
-                kind,
-                stage,
-                level,
-                role,
-            })
-            .map_err(|e| e.to_string())?;
-        }
-        if let Some(sod) = self.separation_of_duties {
-            wf.separation_of_duties = sod;
-        }
-        Ok(wf)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// `[thresholds.default]` and `[thresholds."PROVINCE-ID"]` sections.
-    pub fn thresholds(&self) -> ThresholdTable {
-        ThresholdTable {
-            default: self.thresholds.get("default").cloned().unwrap_or_default(),
-            provinces: self
-                .thresholds
-                .iter()
-                .filter(|(k, _)| k.as_str() != "default")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+    #[test]
+    fn the_config_file_holds_personal_settings_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "theme = \"16\"\nlang = \"en\"\noverdue_days = 5\n").unwrap();
+        let c = Config::load(&f).unwrap();
+        assert_eq!((c.theme.as_deref(), c.overdue_days), (Some("16"), Some(5)));
+        std::fs::write(&f, "colour = 1\n").unwrap();
+        assert!(
+            Config::load(&f).unwrap_err().contains("config.toml"),
+            "a bad file is named"
+        );
+        for shared in [
+            "[[officers]]\nlogin = \"x\"\n",
+            "separation_of_duties = false\n",
+            "[[workflow]]\nkind = \"invitation\"\nstage = \"confirmation\"\nlevel = \"province\"\n",
+        ] {
+            std::fs::write(&f, shared).unwrap();
+            let e = Config::load(&f).unwrap_err();
+            assert!(e.contains("admin apply"), "{e}");
         }
+        std::fs::write(&f, "overdue_days = -1\n").unwrap();
+        assert!(Config::load(&f).is_err());
+        assert!(
+            Config::load(&dir.path().join("missing.toml"))
+                .unwrap()
+                .database_url
+                .is_none()
+        );
     }
 }

@@ -3,7 +3,6 @@
 //! the acting officer, the language and the keymap; then the store.
 
 use crate::config::{Config, Paths};
-use crate::domain::*;
 use crate::i18n::Lang;
 use crate::keymap::Keymap;
 use crate::store::{self, Store};
@@ -117,6 +116,7 @@ impl Context {
             None => Lang::Zh,
         };
         let keymap = g.keymap.clone().or_else(|| config.keymap.clone());
+        secure(&paths);
         let mut ctx = Context {
             paths,
             config,
@@ -139,43 +139,10 @@ impl Context {
         Ok(ctx)
     }
 
-    /// Opens the store with the configured workflow, thresholds and officers.
+    /// Opens the store: shared settings are read from the database, never
+    /// written by an ordinary run.
     pub async fn open(&self) -> Outcome<Store> {
-        let mut store = Store::open(&self.database_url).await?;
-        let wf = self.config.workflow().map_err(Failure::usage)?;
-        if wf != store.workflow {
-            store.save_workflow(&wf).await?;
-        }
-        store.thresholds = self.config.thresholds();
-        for b in &self.config.bureaus {
-            let level = Level::parse(&b.level).ok_or_else(|| {
-                Failure::usage(format!(
-                    "配置 bureaus：未知的层级“{}” (unknown level)",
-                    b.level
-                ))
-            })?;
-            store
-                .upsert_bureau(&store::Bureau {
-                    id: b.id.clone(),
-                    name: b.name.clone(),
-                    level,
-                    province_id: b.province.clone(),
-                })
-                .await?;
-        }
-        for o in &self.config.officers {
-            let roles: Option<Vec<Role>> = o.roles.iter().map(|r| Role::parse(r)).collect();
-            let roles = roles.ok_or_else(|| {
-                Failure::usage(format!(
-                    "配置 officers：{} 的角色有误 (unknown role)",
-                    o.login
-                ))
-            })?;
-            store
-                .upsert_officer(&o.login, &o.name, &o.bureau, &roles)
-                .await?;
-        }
-        Ok(store)
+        Ok(Store::open(&self.database_url).await?)
     }
 
     /// The demo console's database gets its data on first use.
@@ -196,6 +163,35 @@ impl Context {
             self.keymap.as_deref(),
             &self.paths.config_dir.join("keymap.toml"),
         )
+    }
+}
+
+/// The log (the state folder's `leqi-console.log`, the user's alone), and
+/// the data and state folders made the user's own, with a line in the log
+/// for whatever had to be tightened.
+fn secure(paths: &crate::config::Paths) {
+    let state = &paths.state_dir;
+    let mut said = Vec::new();
+    for dir in [
+        paths.data_dir.clone(),
+        state.clone(),
+        state.join("drafts"),
+        state.join("exports"),
+    ] {
+        match crate::files::private_dir(&dir) {
+            Ok(done) => said.extend(done),
+            Err(e) => said.push(format!("cannot make {} private: {e}", dir.display())),
+        }
+    }
+    if let Ok(file) = crate::files::append_private(&state.join("leqi-console.log")) {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .try_init();
+    }
+    for line in said {
+        tracing::warn!("{line}");
     }
 }
 

@@ -172,6 +172,12 @@ messages! {
     ExitStops = "· 审批中的邀请和能力订阅 {0} 件置为不成功", "· set {0} in-flight invitations and subscriptions unsuccessful";
     ExitNoLonger = "· 该单位不再是直连单位", "· the unit is no longer direct-connect";
     ListSep = "、", ", ";
+    NothingSelected = "没有选中申请", "No application selected";
+    NoQueues = "您的角色没有审批队列", "Your roles have no approval queue";
+    NoQueuesWhy = "审批队列按层级和角色（受理、复核、确认）分派；您的角色是：{0}。", "Queues go by level and role (accept, review, confirm); your roles: {0}.";
+    NoQueuesCan = "在这里可以：", "What you can do here:";
+    Unstaffed = "无人可办的环节", "Stages no one can act on";
+    UnstaffedLine = "{0} · {1} · {2}：没有在岗的“{3}”人员，{4} 件待办", "{0} · {1} · {2}: no active officer with the {3} role, {4} waiting";
     SkippedRepeat = "跳过（重复）", "skipped (repeat)";
     BatchLeft = "批次 {0} 尚有 {1} 项未处理：按 B 查看并继续", "Batch {0} has {1} items left: press B to see and resume it";
 }

@@ -566,3 +566,50 @@ async fn the_bindings_view_at_both_sizes_and_languages() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_officer_without_a_queue_is_told_so_and_offered_what_works() {
+    for lang in [Lang::Zh, Lang::En] {
+        let c = console(lang, "mouxian-sun", 300).await;
+        let l = if lang == Lang::Zh { "zh" } else { "en" };
+        insta::assert_snapshot!(format!("no_queues_{l}_80x24"), render(&c.app, 80, 24));
+        let t = screen_text(&c.app, 80, 24);
+        assert!(!t.contains("加载中") && !t.contains("loading"), "{t}");
+        let footer = t.lines().last().unwrap().to_string();
+        for pointless in ["通过", "pass", "筛选", "filter", "标签", "tab"] {
+            assert!(!footer.contains(pointless), "{footer}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_hears_of_stages_no_one_can_act_on() {
+    let mut c = console(Lang::Zh, "sheng-zheng", 600).await;
+    assert!(c.app.modal.is_none(), "every stage staffed: nothing to say");
+    exec(
+        &c.store,
+        "UPDATE officers SET active = FALSE WHERE login = 'mouxian-li'",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (app, _) = console_app(
+        &c.store,
+        "sheng-zheng",
+        Lang::Zh,
+        dir.path(),
+        &c._db.url,
+        Some(fixed_now()),
+    )
+    .await;
+    c.app = app;
+    let Some(Modal::Message { title, lines }) = &c.app.modal else {
+        panic!("a notice at start")
+    };
+    assert!(title.contains("无人可办"), "{title}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("13301010000") && l.contains("确认")),
+        "{lines:?}"
+    );
+}

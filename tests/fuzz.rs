@@ -22,7 +22,9 @@ fn hostile() -> impl Strategy<Value = String> {
 /// A keymap-shaped file whose keys and actions are hostile.
 fn keymap_text() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(vec!["normal", "reason", "global", "bindings", "nowhere", ""]),
+        prop::sample::select(vec![
+            "normal", "reason", "global", "bindings", "nowhere", "",
+        ]),
         prop::collection::vec((hostile(), hostile()), 0..6),
     )
         .prop_map(|(mode, binds)| {

@@ -18,7 +18,10 @@ fn bin(db: &str, args: &[&str]) -> Output {
         .arg("--database")
         .arg(db)
         .args(args)
-        .env("XDG_CONFIG_HOME", std::env::temp_dir().join("leqi-inert-none"))
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("leqi-inert-none"),
+        )
         .output()
         .unwrap()
 }
@@ -28,24 +31,52 @@ fn bin(db: &str, args: &[&str]) -> Output {
 async fn poison(s: &Store) -> (i64, String) {
     let p = POISON;
     exec_with(s, "UPDATE units SET name = name || $1, address = address || $1 WHERE id = (SELECT unit_id FROM applications WHERE id = 1)", &[p]).await;
-    exec_with(s, "UPDATE applications SET unit_name = unit_name || $1 WHERE id = 1", &[p]).await;
-    let mut form: Form = serde_json::from_str(&pairs(s, "SELECT id, form FROM applications WHERE id = 1").await[0].1).unwrap();
+    exec_with(
+        s,
+        "UPDATE applications SET unit_name = unit_name || $1 WHERE id = 1",
+        &[p],
+    )
+    .await;
+    let mut form: Form = serde_json::from_str(
+        &pairs(s, "SELECT id, form FROM applications WHERE id = 1").await[0].1,
+    )
+    .unwrap();
     form.contact.push_str(p);
     form.system_name.push_str(p);
     form.detail.push_str(p);
     form.test_ips.push(format!("10.0.0.1{p}"));
     form.qualifications.push((format!("13.{p}"), p.to_string()));
-    exec_with(s, "UPDATE applications SET form = $1 WHERE id = 1", &[&serde_json::to_string(&form).unwrap()]).await;
+    exec_with(
+        s,
+        "UPDATE applications SET form = $1 WHERE id = 1",
+        &[&serde_json::to_string(&form).unwrap()],
+    )
+    .await;
     exec_with(s, "UPDATE materials SET file_name = file_name || $1, content = content || $1, sha256 = '摘要é' || $1 WHERE application_id = 1", &[p]).await;
-    exec_with(s, "UPDATE officers SET name = name || $1 WHERE login IN ('mouxian-zhao', 'mouxian-qian')", &[p]).await;
+    exec_with(
+        s,
+        "UPDATE officers SET name = name || $1 WHERE login IN ('mouxian-zhao', 'mouxian-qian')",
+        &[p],
+    )
+    .await;
     exec_with(s, "UPDATE bureaus SET name = name || $1", &[p]).await;
     exec_with(s, "INSERT INTO audit_events (application_id, action, officer, reason, at, client) SELECT 1, 'x' || $1, 'o' || $1, 'r' || $1, at, $1 FROM audit_events WHERE application_id = 1", &[p]).await;
     // Another officer "handled" application 2: a conflict names them.
-    exec_with(s, "UPDATE applications SET last_officer = 'q' || $1 WHERE id = 2", &[p]).await;
+    exec_with(
+        s,
+        "UPDATE applications SET last_officer = 'q' || $1 WHERE id = 2",
+        &[p],
+    )
+    .await;
     // A binding with an unknown relation and a poisoned user unit.
     let b = pairs(s, "SELECT b.direct_unit_id, u.uscc FROM bindings b JOIN units u ON u.id = b.direct_unit_id WHERE b.active ORDER BY b.id LIMIT 1").await;
     let (direct, uscc) = b[0].clone();
-    exec_with(s, &format!("UPDATE bindings SET relation = 'r' || $1 WHERE direct_unit_id = {direct}"), &[p]).await;
+    exec_with(
+        s,
+        &format!("UPDATE bindings SET relation = 'r' || $1 WHERE direct_unit_id = {direct}"),
+        &[p],
+    )
+    .await;
     exec_with(s, &format!("UPDATE units SET name = name || $1 WHERE id IN (SELECT user_unit_id FROM bindings WHERE direct_unit_id = {direct})"), &[p]).await;
     exec_with(s, "INSERT INTO batches (id, officer, op, reason, created_at, total, items) SELECT 'B' || $1, 'mouxian-zhao', 'pass', 'r' || $1, at, 0, '[]' FROM audit_events WHERE application_id = 1 AND action = 'submit'", &[p]).await;
     (direct, uscc)
@@ -85,9 +116,34 @@ fn every_listing_and_error_of_the_command_line_is_inert() {
         let runs: Vec<(&str, Vec<&str>)> = vec![
             ("officers", vec!["officers"]),
             ("officers json", vec!["officers", "--json"]),
-            ("queue", [&zhao[..], &["queue", "--stage", "待受理", "--limit", "400"]].concat()),
-            ("queue json", [&zhao[..], &["queue", "--stage", "待受理", "--limit", "400", "--json"]].concat()),
-            ("queue by name", [&zhao[..], &["queue", "--stage", "待受理", "--sort", "name", "--limit", "1"]].concat()),
+            (
+                "queue",
+                [&zhao[..], &["queue", "--stage", "待受理", "--limit", "400"]].concat(),
+            ),
+            (
+                "queue json",
+                [
+                    &zhao[..],
+                    &["queue", "--stage", "待受理", "--limit", "400", "--json"],
+                ]
+                .concat(),
+            ),
+            (
+                "queue by name",
+                [
+                    &zhao[..],
+                    &[
+                        "queue",
+                        "--stage",
+                        "待受理",
+                        "--sort",
+                        "name",
+                        "--limit",
+                        "1",
+                    ],
+                ]
+                .concat(),
+            ),
             ("show", vec!["show", "1"]),
             ("show json", vec!["show", "1", "--json"]),
             ("history", vec!["history", "1"]),
@@ -95,15 +151,43 @@ fn every_listing_and_error_of_the_command_line_is_inert() {
             ("bindings", vec!["bindings", &uscc, "--all"]),
             ("bindings json", vec!["bindings", &uscc, "--json"]),
             ("batch list", [&zhao[..], &["batch", "list"]].concat()),
-            ("batch list json", [&zhao[..], &["batch", "list", "--json"]].concat()),
-            ("batch show", [&zhao[..], &["batch", "show", &batch]].concat()),
-            ("conflict", [&zhao[..], &["decide", "pass", "2", "--version", "99"]].concat()),
-            ("unknown officer", vec!["--officer", POISON, "queue", "--stage", "待受理"]),
-            ("unknown stage", [&zhao[..], &["queue", "--stage", POISON]].concat()),
-            ("bad id file", [&zhao[..], &["decide", "pass", "--from-file", ids.to_str().unwrap()]].concat()),
-            ("bad config", vec!["--config", bad_config.to_str().unwrap(), "officers"]),
+            (
+                "batch list json",
+                [&zhao[..], &["batch", "list", "--json"]].concat(),
+            ),
+            (
+                "batch show",
+                [&zhao[..], &["batch", "show", &batch]].concat(),
+            ),
+            (
+                "conflict",
+                [&zhao[..], &["decide", "pass", "2", "--version", "99"]].concat(),
+            ),
+            (
+                "unknown officer",
+                vec!["--officer", POISON, "queue", "--stage", "待受理"],
+            ),
+            (
+                "unknown stage",
+                [&zhao[..], &["queue", "--stage", POISON]].concat(),
+            ),
+            (
+                "bad id file",
+                [
+                    &zhao[..],
+                    &["decide", "pass", "--from-file", ids.to_str().unwrap()],
+                ]
+                .concat(),
+            ),
+            (
+                "bad config",
+                vec!["--config", bad_config.to_str().unwrap(), "officers"],
+            ),
             ("unknown unit", vec!["bindings", POISON]),
-            ("unknown batch", [&zhao[..], &["batch", "show", &no_batch]].concat()),
+            (
+                "unknown batch",
+                [&zhao[..], &["batch", "show", &no_batch]].concat(),
+            ),
             ("bad argument", vec!["show", POISON]),
         ];
         let mut seen = String::new();
@@ -119,8 +203,16 @@ fn every_listing_and_error_of_the_command_line_is_inert() {
         assert_inert("bad database URL", &o);
         // The poison was printed, as visible pictures.
         assert!(seen.contains("␛]52;c;ZWNobyBwd25lZA==␇"), "{}", db.label);
-        assert!(seen.contains("\\u001b]0;owned\\u0007"), "JSON escapes: {}", db.label);
-        assert!(seen.contains("\\u009b31m") && seen.contains("\\u202e"), "{}", db.label);
+        assert!(
+            seen.contains("\\u001b]0;owned\\u0007"),
+            "JSON escapes: {}",
+            db.label
+        );
+        assert!(
+            seen.contains("\\u009b31m") && seen.contains("\\u202e"),
+            "{}",
+            db.label
+        );
     }
 }
 
@@ -130,7 +222,8 @@ async fn every_screen_of_the_console_is_inert() {
         let s = demo_store(&db, 300).await;
         poison(&s).await;
         let dir = tempfile::tempdir().unwrap();
-        let (mut app, exec) = console_app(&s, "mouxian-zhao", Lang::Zh, dir.path(), &db.url, None).await;
+        let (mut app, exec) =
+            console_app(&s, "mouxian-zhao", Lang::Zh, dir.path(), &db.url, None).await;
         use leqi_console::console::headless::{press, type_text};
         press(&mut app, &exec, "/").await;
         type_text(&mut app, &exec, "某某技术").await;
@@ -140,17 +233,31 @@ async fn every_screen_of_the_console_is_inert() {
         for keys in ["", "]", "]", "]", "]", "]", "b", "esc ?"] {
             press(&mut app, &exec, keys).await;
             for (w, h) in [(80u16, 24u16), (120, 40)] {
-                let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+                let mut t =
+                    ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
                 t.draw(|f| {
-                    leqi_console::ui::draw(f, &app, &leqi_console::ui::Theme::new(leqi_console::ui::theme::ThemeName::None));
+                    leqi_console::ui::draw(
+                        f,
+                        &app,
+                        &leqi_console::ui::Theme::new(leqi_console::ui::theme::ThemeName::None),
+                    );
                 })
                 .unwrap();
                 for cell in t.backend().buffer().content() {
-                    assert!(unsafe_chars(cell.symbol()).is_empty(), "{}: {:?} after {keys:?}", db.label, cell.symbol());
+                    assert!(
+                        unsafe_chars(cell.symbol()).is_empty(),
+                        "{}: {:?} after {keys:?}",
+                        db.label,
+                        cell.symbol()
+                    );
                 }
                 seen.push_str(&t.backend().to_string());
             }
         }
-        assert!(seen.contains('␛'), "{}: the poison was drawn, inert", db.label);
+        assert!(
+            seen.contains('␛'),
+            "{}: the poison was drawn, inert",
+            db.label
+        );
     }
 }

@@ -23,6 +23,14 @@ enum Op {
         officer: usize,
         reason: &'static str,
     },
+    /// A batch of decisions or unbindings whose list names some ids more
+    /// than once.
+    Batch {
+        picks: Vec<usize>,
+        officer: usize,
+        pass: bool,
+        unbind: bool,
+    },
 }
 
 const REASONS: [&str; 3] = ["材料不全", "  ", "信用级别不符"];
@@ -32,6 +40,13 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (0..200usize, 0..21usize, any::<bool>(), prop::option::of(0..3usize), prop::bool::weighted(0.1))
             .prop_map(|(item, officer, pass, r, stale)| Op::Decide { item, officer, pass, reason: r.map(|i| REASONS[i]), stale }),
         1 => (0..200usize, 0..21usize, 0..3usize).prop_map(|(binding, officer, r)| Op::Unbind { binding, officer, reason: REASONS[r] }),
+        // Picks from a narrow range, doubled: repeats are the rule.
+        1 => (prop::collection::vec(0..12usize, 1..10), 0..21usize, any::<bool>(), prop::bool::weighted(0.3))
+            .prop_map(|(mut picks, officer, pass, unbind)| {
+                let again = picks.clone();
+                picks.extend(again);
+                Op::Batch { picks, officer, pass, unbind }
+            }),
     ]
 }
 
@@ -119,6 +134,34 @@ async fn apply(w: &World, op: &Op) {
                 .unbind(o, &[DecideItem { id, version: None }], reason)
                 .await;
         }
+        Op::Batch {
+            picks,
+            officer,
+            pass,
+            unbind,
+        } => {
+            let pool = if *unbind { &w.bindings } else { &w.items };
+            if pool.is_empty() {
+                return;
+            }
+            let items: Vec<DecideItem> = picks
+                .iter()
+                .map(|p| DecideItem {
+                    id: pool[p % pool.len()],
+                    version: None,
+                })
+                .collect();
+            let o = &w.officers[officer % w.officers.len()];
+            let op = match (unbind, pass) {
+                (true, _) => BatchOp::Unbind,
+                (false, true) => BatchOp::Decide(Decision::Pass),
+                (false, false) => BatchOp::Decide(Decision::Reject),
+            };
+            if let Ok(id) = w.store.create_batch(o, op, Some("批量理由"), &items).await {
+                // Small chunks: repeats fall in different transactions.
+                w.store.run_batch(o, &id, 3, |_, _| true).await.unwrap();
+            }
+        }
     }
 }
 
@@ -154,6 +197,50 @@ async fn check(w: &World) {
     )
     .await;
     assert_eq!(leftovers, 0);
+    // The database holds no duplicate: one active binding per pair, one
+    // active capability per unit and capability, one active authorisation
+    // per user unit, direct-connect unit and capability.
+    for (what, sql) in [
+        (
+            "bindings",
+            "SELECT count(*) FROM (SELECT 1 FROM bindings WHERE active GROUP BY direct_unit_id, user_unit_id HAVING count(*) > 1) d",
+        ),
+        (
+            "capabilities",
+            "SELECT count(*) FROM (SELECT 1 FROM capabilities WHERE active GROUP BY unit_id, capability HAVING count(*) > 1) d",
+        ),
+        (
+            "authorisations",
+            "SELECT count(*) FROM (SELECT 1 FROM authorisations WHERE active GROUP BY unit_id, direct_unit_id, capability HAVING count(*) > 1) d",
+        ),
+    ] {
+        assert_eq!(scalar(s, sql).await, 0, "duplicate active {what}");
+    }
+    // A batch's audit events are exactly the changes it made: one per item
+    // done, none for a repeat.
+    let batches = pairs(s, "SELECT CAST(0 AS BIGINT), id || '|' || op FROM batches").await;
+    for (_, row) in batches {
+        let (b, op) = row.rsplit_once('|').unwrap();
+        let unbind = op == "unbind";
+        let done = scalar(
+            s,
+            &format!(
+                "SELECT count(*) FROM batch_items WHERE batch_id = '{b}' AND outcome = 'done'"
+            ),
+        )
+        .await;
+        let events = scalar(
+            s,
+            &format!(
+                "SELECT count(*) FROM audit_events e WHERE e.batch_id = '{b}' AND (
+                    ({unbind} AND e.action = 'unbind' AND e.binding_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}'))
+                 OR (NOT {unbind} AND e.application_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')
+                     AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')))"
+            ),
+        )
+        .await;
+        assert_eq!(events, done, "batch {b}: audit events against items done");
+    }
     // No officer acted outside their bureau or role, or twice in a row.
     let events = pairs(
         s,

@@ -154,6 +154,13 @@ fn an_officer_rejects_with_a_chinese_reason_and_quits() {
     t.send(b"q");
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
+    // A clean exit closed every connection: SQLite checkpointed and removed
+    // its -wal and -shm files.
+    let db = dir.path().join("t.db");
+    assert!(
+        !db.with_file_name("t.db-wal").exists() && !db.with_file_name("t.db-shm").exists(),
+        "the WAL files are gone"
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {

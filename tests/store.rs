@@ -663,9 +663,9 @@ async fn a_console_hears_of_other_officers_changes() {
 #[tokio::test]
 async fn each_province_applies_its_own_thresholds() {
     let db = fresh_sqlite();
-    let s = demo_store(&db, 300).await;
+    let mut s = demo_store(&db, 300).await;
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("config.toml");
+    let file = dir.path().join("deploy.toml");
     // The seed unit's revenue is 86612 万元: above the default, below this province's.
     std::fs::write(
         &file,
@@ -675,9 +675,14 @@ async fn each_province_applies_its_own_thresholds() {
         ),
     )
     .unwrap();
-    let table = leqi_console::config::Config::load(&file)
-        .unwrap()
-        .thresholds();
+    let known = s.bureau_levels().await.unwrap();
+    let deployment = leqi_console::deploy::Deployment::load(&file, &known).unwrap();
+    let table = deployment.thresholds.clone().unwrap();
+    // An administrator applies them; they live in the database from then on.
+    s.apply_deployment("sheng-zheng", Some(PROVINCE), &deployment)
+        .await
+        .unwrap();
+    assert_eq!(Store::open(&db.url).await.unwrap().thresholds, table);
     let app = s.application(1).await.unwrap();
     let outcome = |t: &ThresholdTable| {
         app.checks(t)

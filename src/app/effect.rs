@@ -87,6 +87,8 @@ pub enum Effect {
     ExportBatch {
         id: String,
     },
+    /// Stages no active officer can act on (an administrator's console).
+    LoadUnstaffed,
     /// Stop a running batch after the chunk in flight (true), or let the
     /// next run go on (false).
     CancelBatch(bool),
@@ -159,6 +161,7 @@ pub enum Msg {
     },
     Batches(Result<Vec<BatchInfo>, Failure>),
     Exported(Result<String, Failure>),
+    Unstaffed(Result<Vec<crate::domain::workflow::Unstaffed>, Failure>),
     /// A kept draft, if there is one.
     DraftLoaded {
         key: String,

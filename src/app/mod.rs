@@ -142,7 +142,11 @@ impl App {
 
     /// The effects of opening the console.
     pub fn start(&mut self) -> Vec<Effect> {
-        let cmds = self.queue.start(&self.ctx);
+        let mut cmds = self.queue.start(&self.ctx);
+        // An administrator hears at once of work nobody can reach.
+        if crate::domain::judge::may_administer(&self.ctx.officer).is_ok() {
+            cmds.push(Cmd::Run(Effect::LoadUnstaffed));
+        }
         self.apply(cmds)
     }
 
@@ -163,6 +167,17 @@ impl App {
             Screen::Queue => Mode::Normal,
             Screen::Bindings(_) => Mode::Bindings,
             Screen::Results(_) => Mode::Results,
+        }
+    }
+
+    /// The keys the footer offers: only those that do something here.
+    pub fn hints(&self) -> &'static [KeyAction] {
+        use KeyAction as K;
+        match self.mode() {
+            Mode::Normal if self.queue.nodes.is_empty() => {
+                &[K::FindUnit, K::Batches, K::Help, K::Quit]
+            }
+            m => m.hints(),
         }
     }
 
@@ -249,6 +264,8 @@ impl App {
                 cmds.push(Cmd::Run(counts));
                 cmds
             }
+            Msg::Unstaffed(Ok(gaps)) => unstaffed_notice(&self.ctx, &gaps),
+            Msg::Unstaffed(Err(e)) => vec![Cmd::Status(e.message)],
             Msg::Exported(Ok(path)) => vec![Cmd::Status(format!("CSV → {path}"))],
             Msg::Exported(Err(e)) | Msg::Counts(Err(e)) => vec![Cmd::Status(e.message)],
             other => self.queue.on_msg(&self.ctx, other),
@@ -338,4 +355,29 @@ impl App {
             _ => vec![],
         }
     }
+}
+
+/// The stages with items waiting that no active officer can act on.
+fn unstaffed_notice(ctx: &Ctx, gaps: &[crate::domain::workflow::Unstaffed]) -> Vec<Cmd> {
+    let zh = ctx.zh();
+    let lines: Vec<String> = gaps
+        .iter()
+        .filter(|g| g.waiting > 0)
+        .map(|g| {
+            L::UnstaffedLine.fill(
+                ctx.lang,
+                &[
+                    &g.bureau,
+                    &g.kind.label(zh),
+                    &g.stage.label(zh),
+                    &g.role.label(zh),
+                    &g.waiting,
+                ],
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        return vec![];
+    }
+    vec![Cmd::Notice(L::Unstaffed, lines)]
 }

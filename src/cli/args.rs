@@ -113,6 +113,31 @@ pub enum Command {
         #[command(subcommand)]
         action: BatchCommand,
     },
+    /// Shared settings, for administrators: bureaus, officers and roles, the workflow table, thresholds.
+    Admin {
+        #[command(subcommand)]
+        action: AdminCommand,
+    },
+    /// The workflow table and who can act on it.
+    Workflow {
+        #[command(subcommand)]
+        action: WorkflowCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Validate a deployment file whole and write it in one audited transaction (admin role; the first one into a database with no administrator).
+    Apply { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// List every stage of every kind that no active officer can act on, with the items waiting there.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,12 +46,14 @@ pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome
         }
         BatchCommand::Export { id, file } => {
             let items = store.batch_items(id, false).await?;
-            std::fs::write(file, store::results_csv(&items)).map_err(|e| {
-                Failure::other(format!(
-                    "无法写入 {}：{e} (cannot write the file)",
-                    file.display()
-                ))
-            })?;
+            crate::files::write_private(file, store::results_csv(&items).as_bytes()).map_err(
+                |e| {
+                    Failure::other(format!(
+                        "无法写入 {}：{e} (cannot write the file)",
+                        file.display()
+                    ))
+                },
+            )?;
             output::line(&format!(
                 "已导出 {} 行 (exported {} rows) → {}",
                 items.len(),

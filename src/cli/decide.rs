@@ -50,7 +50,15 @@ pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         let r = store.unbind(&officer, &[one], reason).await?;
         return report(&r, *json);
     }
-    start_batch(store, &officer, BatchOp::Unbind, Some(reason), &items, *json).await
+    start_batch(
+        store,
+        &officer,
+        BatchOp::Unbind,
+        Some(reason),
+        &items,
+        *json,
+    )
+    .await
 }
 
 /// Records the batch and runs it; a batch of which nothing can be done
@@ -185,7 +193,11 @@ pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool
 /// 0 when every item was done (repeats are skipped, not failed); else the
 /// code of the first that was not.
 fn batch_exit_code(items: &[BatchItem]) -> i32 {
-    match items.iter().find(|i| !i.ok() && !i.skipped()).map(|i| i.outcome) {
+    match items
+        .iter()
+        .find(|i| !i.ok() && !i.skipped())
+        .map(|i| i.outcome)
+    {
         None => 0,
         Some(ItemOutcome::Failed(k)) => k.exit_code(),
         Some(_) => 1,

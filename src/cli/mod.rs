@@ -1,6 +1,7 @@
 //! The command line: for scripts and for tests. Every subcommand goes
 //! through the same store calls as the console; one module each.
 
+mod admin;
 pub mod args;
 mod batch;
 mod bindings;
@@ -11,6 +12,7 @@ mod output;
 mod queue;
 mod setup;
 mod show;
+mod workflow;
 
 pub use args::{Cli, Command};
 
@@ -18,16 +20,16 @@ use crate::context::{Context, Outcome};
 use crate::store::Store;
 
 pub async fn run(cmd: &Command, ctx: &Context) -> Outcome<i32> {
-    let store = ctx.open().await?;
-    let result = dispatch(&store, cmd, ctx).await;
+    let mut store = ctx.open().await?;
+    let result = dispatch(&mut store, cmd, ctx).await;
     store.close().await;
     result
 }
 
-async fn dispatch(store: &Store, cmd: &Command, ctx: &Context) -> Outcome<i32> {
+async fn dispatch(store: &mut Store, cmd: &Command, ctx: &Context) -> Outcome<i32> {
     use Command as C;
     match cmd {
-        C::Init => setup::init(ctx),
+        C::Init => setup::init(store, ctx).await,
         C::Demo { scale, seed, force } => setup::demo(store, *scale, *seed, *force).await,
         C::Officers { json } => officers::run(store, *json).await,
         C::Queue { .. } => queue::run(store, ctx, cmd).await,
@@ -37,5 +39,7 @@ async fn dispatch(store: &Store, cmd: &Command, ctx: &Context) -> Outcome<i32> {
         C::Bindings { unit, all, json } => bindings::run(store, unit, *all, *json).await,
         C::History { id, json } => history::run(store, *id, *json).await,
         C::Batch { action } => batch::run(store, ctx, action).await,
+        C::Admin { action } => admin::run(store, ctx, action).await,
+        C::Workflow { action } => workflow::run(store, action).await,
     }
 }

@@ -4,11 +4,12 @@ use super::output;
 use crate::context::{Context, Failure, Outcome};
 use crate::store::{self, Store};
 
-pub fn init(ctx: &Context) -> Outcome<i32> {
+pub async fn init(store: &Store, ctx: &Context) -> Outcome<i32> {
     output::line(&format!(
         "数据库已就绪 (database ready): {}",
         store::redact(&ctx.database_url)
     ));
+    super::workflow::warn(store).await?;
     Ok(0)
 }
 
@@ -30,5 +31,6 @@ pub async fn demo(store: &Store, scale: u64, seed: u64, force: bool) -> Outcome<
     output::note(&format!(
         "演示数据：{n} 件申请，用时 {s:.1} 秒 (demo data: {n} applications in {s:.1} s)"
     ));
+    super::workflow::warn(store).await?;
     Ok(0)
 }

@@ -44,12 +44,11 @@ impl Drafts {
             let _ = std::fs::remove_file(&p);
             return;
         }
-        if let Some(d) = p.parent() {
-            let _ = std::fs::create_dir_all(d);
+        if let Some(d) = p.parent().filter(|d| !d.exists()) {
+            let _ = crate::files::private_dir(d);
         }
-        // Write then rename: a crash never leaves half a draft.
-        let tmp = p.with_extension("tmp");
-        if let Err(e) = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &p)) {
+        // The user's alone; written then renamed: a crash never leaves half a draft.
+        if let Err(e) = crate::files::write_private(&p, text.as_bytes()) {
             tracing::warn!("cannot save draft {}: {e}", p.display());
         }
     }

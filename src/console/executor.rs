@@ -73,7 +73,8 @@ impl Executor {
             | Effect::LoadDetail { .. }
             | Effect::LoadBindings { .. }
             | Effect::FindUnit { .. }
-            | Effect::SelectAll { .. } => self.load(effect).await,
+            | Effect::SelectAll { .. }
+            | Effect::LoadUnstaffed => self.load(effect).await,
             Effect::StartBatch { .. }
             | Effect::RunBatch { .. }
             | Effect::LoadBatches
@@ -135,6 +136,7 @@ impl Executor {
                     .map_err(Failure::from),
             ),
             Effect::SelectAll { query } => Msg::Selected(self.select_all(query).await),
+            Effect::LoadUnstaffed => Msg::Unstaffed(store.unstaffed().await.map_err(Failure::from)),
             other => unreachable_effect(other),
         }
     }
@@ -231,8 +233,8 @@ impl Executor {
     async fn export(&self, id: &str) -> Result<String, Failure> {
         let items = self.store.batch_items(id, false).await?;
         let path = self.export_dir.join(format!("{id}.csv"));
-        std::fs::create_dir_all(&*self.export_dir)
-            .and_then(|_| std::fs::write(&path, store::results_csv(&items)))
+        crate::files::private_dir(&self.export_dir)
+            .and_then(|_| crate::files::write_private(&path, store::results_csv(&items).as_bytes()))
             .map(|_| path.display().to_string())
             .map_err(|e| Failure {
                 kind: FailureKind::Error,

@@ -54,12 +54,28 @@ impl Runner {
 }
 
 /// Other officers' changes: a notice (or a reconnect) becomes a refresh.
-async fn watch_changes(store: &Store, tx: mpsc::UnboundedSender<Msg>) {
-    match store.watch().await {
-        Ok(mut watch) => {
-            tokio::spawn(async move {
-                loop {
-                    if let Err(e) = watch.changed().await {
+/// Send on the returned sender (or drop it) to stop; the task then closes
+/// its connection.
+async fn watch_changes(
+    store: &Store,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> Option<(
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+)> {
+    let mut watch = match store.watch().await {
+        Ok(w) => w,
+        Err(e) => {
+            tracing::warn!("cannot watch for changes: {e}");
+            return None;
+        }
+    };
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                r = watch.changed() => {
+                    if let Err(e) = r {
                         tracing::warn!("change watch stopped: {e}");
                         break;
                     }
@@ -67,10 +83,12 @@ async fn watch_changes(store: &Store, tx: mpsc::UnboundedSender<Msg>) {
                         break;
                     }
                 }
-            });
+                _ = &mut stopped => break,
+            }
         }
-        Err(e) => tracing::warn!("cannot watch for changes: {e}"),
-    }
+        watch.close().await;
+    });
+    Some((stop, task))
 }
 
 /// The app for the officer, with a notice of a bad keymap file and of a
@@ -105,7 +123,6 @@ pub async fn run(ctx: Context) -> Outcome<i32> {
     ctx.ensure_demo(&store).await?;
     // An unknown officer is told before the screen changes.
     let officer = store.officer(&ctx.officer_login).await?;
-    terminal::init_logging(&ctx.paths.state_dir);
     tracing::info!(
         "console for {} on {}",
         officer.login,
@@ -131,13 +148,20 @@ pub async fn run(ctx: Context) -> Outcome<i32> {
     let (mut term, guard, written) = terminal::enter()?;
     let first = app.start();
     runner.spawn(&mut app, first);
-    watch_changes(&store, tx).await;
+    let watcher = watch_changes(&store, tx).await;
     let code = event_loop(&mut app, &runner, &mut term, &theme, rx, written, started).await;
     for e in app.closing() {
         runner.exec.run_local(e);
     }
     drop(term);
     drop(guard);
+    // A clean exit closes every connection, so that SQLite checkpoints and
+    // removes its -wal and -shm files.
+    if let Some((stop, task)) = watcher {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), store.close()).await;
     code
 }
 

@@ -88,18 +88,3 @@ pub fn enter() -> Result<(Term, Guard, Arc<AtomicU64>), Failure> {
     terminal.clear().ok();
     Ok((terminal, guard, written))
 }
-
-pub fn init_logging(dir: &std::path::Path) {
-    let _ = std::fs::create_dir_all(dir);
-    if let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("leqi-console.log"))
-    {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::sync::Mutex::new(file))
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .try_init();
-    }
-}

@@ -239,12 +239,12 @@ fn decisions(
     };
     let mut from = State::PendingAcceptance;
     for (i, st) in steps.iter().enumerate() {
-        let level = g
+        let (level, role) = g
             .workflow
             .rule(kind, *st)
-            .map(|r| r.level)
-            .unwrap_or(Level::County);
-        let who = g.officer_of(county, level, t.last.as_deref());
+            .map(|r| (r.level, r.role))
+            .unwrap_or((Level::County, Role::Accept));
+        let who = g.officer_of(county, level, role, t.last.as_deref());
         let rejecting = i == passed && !done;
         let decision = if rejecting {
             Decision::Reject
@@ -277,7 +277,7 @@ fn decisions(
 /// An invitation or subscription stopped by its unit's exit.
 fn set_unsuccessful(g: &mut Gen, id: i64, county: usize, t: &mut Trail) {
     t.at += Duration::hours(6);
-    let who = g.officer_of(county, Level::Province, None);
+    let who = g.officer_of(county, Level::Province, Role::Confirm, None);
     t.events.push(NewEvent {
         application_id: id,
         action: Action::SetUnsuccessful,

@@ -30,13 +30,16 @@ pub const COUNTIES: [(&str, &str, &str); 6] = [
 ];
 
 /// (login suffix, name, roles): two officers who accept and review in every
-/// county, so that separation of duties can be exercised, and a supervisor.
-const COUNTY_STAFF: [(&str, &str, &[Role]); 3] = [
+/// county, so that separation of duties can be exercised, one who confirms
+/// what the county confirms (invitations, subscriptions, extensions), and a
+/// supervisor: every stage the demo fills is staffed.
+pub(crate) const COUNTY_STAFF: [(&str, &str, &[Role]); 4] = [
     ("zhao", "赵", &[Role::Accept, Role::Review]),
     ("qian", "钱", &[Role::Accept, Role::Review]),
+    ("li", "李", &[Role::Confirm]),
     ("sun", "孙", &[Role::Supervise]),
 ];
-const PROVINCE_STAFF: [(&str, &str, &[Role]); 3] = [
+pub(crate) const PROVINCE_STAFF: [(&str, &str, &[Role]); 3] = [
     ("sheng-zhou", "周敏", &[Role::Confirm]),
     ("sheng-wu", "吴强", &[Role::Confirm]),
     ("sheng-zheng", "郑丽", &[Role::Supervise, Role::Admin]),

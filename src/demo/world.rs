@@ -137,16 +137,32 @@ impl Gen {
         w
     }
 
-    pub fn officer_of(&mut self, county: usize, level: Level, not: Option<&str>) -> String {
+    /// An officer of the county (or the province) with the role, not the
+    /// one who took the previous step.
+    pub fn officer_of(
+        &mut self,
+        county: usize,
+        level: Level,
+        role: Role,
+        not: Option<&str>,
+    ) -> String {
         let cands: Vec<String> = match level {
-            Level::County => ["zhao", "qian"]
+            Level::County => COUNTY_STAFF
                 .iter()
-                .map(|s| format!("{}-{s}", COUNTIES[county].2))
+                .filter(|(_, _, roles)| roles.contains(&role))
+                .map(|(s, _, _)| format!("{}-{s}", COUNTIES[county].2))
                 .collect(),
-            Level::Province => vec!["sheng-zhou".into(), "sheng-wu".into()],
+            Level::Province => PROVINCE_STAFF
+                .iter()
+                .filter(|(_, _, roles)| roles.contains(&role))
+                .map(|(login, _, _)| login.to_string())
+                .collect(),
         };
         let c: Vec<&String> = cands.iter().filter(|c| Some(c.as_str()) != not).collect();
-        c[self.rng.below(c.len() as u64) as usize].clone()
+        match c.len() {
+            0 => cands.first().cloned().unwrap_or_default(),
+            n => c[self.rng.below(n as u64) as usize].clone(),
+        }
     }
 
     pub fn materials(

@@ -357,6 +357,15 @@ pub fn unbindings<'s>(
         .collect()
 }
 
+/// Shared settings change only by an administrator.
+pub fn may_administer(officer: &Officer) -> Result<(), Forbidden> {
+    if officer.active && officer.has(Role::Admin) {
+        Ok(())
+    } else {
+        Err(Forbidden::MissingRole(Role::Admin))
+    }
+}
+
 /// Noting a paper copy at the counter: the accepting officer of the
 /// application's county.
 pub fn paper_receipt(officer: &Officer, county: &str) -> Result<(), Forbidden> {
@@ -398,6 +407,7 @@ mod tests {
             level,
             province_id: "P".into(),
             roles: roles.to_vec(),
+            active: true,
         }
     }
 
@@ -521,10 +531,22 @@ mod tests {
         b.id = 8;
         a.id = 7;
         let items = [
-            Item { id: 7, version: None },
-            Item { id: 7, version: None },
-            Item { id: 8, version: None },
-            Item { id: 7, version: None },
+            Item {
+                id: 7,
+                version: None,
+            },
+            Item {
+                id: 7,
+                version: None,
+            },
+            Item {
+                id: 8,
+                version: None,
+            },
+            Item {
+                id: 7,
+                version: None,
+            },
         ];
         let find = |id| [&a, &b].into_iter().find(|s| s.id == id);
         let r = decisions(&wf, &li, &items, find, Decision::Pass, false);
@@ -552,7 +574,10 @@ mod tests {
     fn a_list_with_repeats_becomes_a_set() {
         let it = |id| Item { id, version: None };
         let (items, repeated) = distinct(&[it(3), it(1), it(3), it(2), it(3), it(1)]);
-        assert_eq!(items.iter().map(|i| i.id).collect::<Vec<_>>(), vec![3, 1, 2]);
+        assert_eq!(
+            items.iter().map(|i| i.id).collect::<Vec<_>>(),
+            vec![3, 1, 2]
+        );
         assert_eq!(repeated, vec![(3, 2), (1, 1)]);
     }
 

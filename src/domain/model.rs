@@ -139,6 +139,7 @@ coded!(
     ExitCascade = "exit_cascade", "退出注销", "exit cascade";
     PaperReceived = "paper_received", "纸质材料已收", "paper received";
     Submit = "submit", "提交", "submitted";
+    AdminApply = "admin_apply", "部署变更", "deployment applied";
 });
 
 coded!(
@@ -182,6 +183,8 @@ pub struct Officer {
     /// The province the bureau belongs to (itself for a provincial bureau).
     pub province_id: String,
     pub roles: Vec<Role>,
+    /// A disabled officer keeps their history and acts no more.
+    pub active: bool,
 }
 
 impl Officer {

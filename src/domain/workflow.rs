@@ -107,6 +107,51 @@ impl Workflow {
     }
 }
 
+/// A stage of a kind at one bureau that no active officer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unstaffed {
+    pub kind: Kind,
+    pub stage: Stage,
+    pub level: Level,
+    pub role: Role,
+    pub bureau: String,
+    /// Items waiting there.
+    pub waiting: i64,
+}
+
+/// Every stage of every kind, at every bureau of its level, that no active
+/// officer of that bureau with the stage's role can act on, with the items
+/// waiting there. `bureaus`: (id, level); `waiting`: items by kind, stage
+/// and acting bureau.
+pub fn unstaffed(
+    wf: &Workflow,
+    bureaus: &[(String, Level)],
+    officers: &[Officer],
+    waiting: &std::collections::HashMap<(Kind, Stage, String), i64>,
+) -> Vec<Unstaffed> {
+    let mut out = Vec::new();
+    for r in &wf.rules {
+        for (bureau, level) in bureaus.iter().filter(|(_, l)| *l == r.level) {
+            let staffed = officers
+                .iter()
+                .any(|o| o.active && o.bureau_id == *bureau && o.has(r.role));
+            if !staffed {
+                out.push(Unstaffed {
+                    kind: r.kind,
+                    stage: r.stage,
+                    level: *level,
+                    role: r.role,
+                    bureau: bureau.clone(),
+                    waiting: *waiting
+                        .get(&(r.kind, r.stage, bureau.clone()))
+                        .unwrap_or(&0),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// What a decision does to an application in a state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
@@ -169,6 +214,8 @@ pub enum Forbidden {
     SeparationOfDuties,
     #[error("该环节未配置 (no rule for this stage)")]
     NoRule,
+    #[error("税务人员 {0} 已停用 (officer {0} is disabled)")]
+    Disabled(String),
 }
 
 /// The two bureaus an application belongs to.
@@ -221,6 +268,7 @@ mod tests {
             level,
             province_id: "P".into(),
             roles: roles.to_vec(),
+            active: true,
         }
     }
 
@@ -348,6 +396,44 @@ mod tests {
         assert_eq!(
             authorize(&wf, &p, Kind::Access, Stage::Confirmation, at, None),
             Err(Forbidden::MissingRole(Role::Confirm))
+        );
+    }
+
+    #[test]
+    fn unstaffed_stages_are_found_per_bureau() {
+        let wf = Workflow::default();
+        let bureaus = vec![
+            ("C1".to_string(), Level::County),
+            ("P".to_string(), Level::Province),
+        ];
+        let mut zhao = officer(Level::County, "C1", &[Role::Accept, Role::Review]);
+        let zhou = officer(Level::Province, "P", &[Role::Confirm]);
+        let mut waiting = std::collections::HashMap::new();
+        waiting.insert(
+            (Kind::Invitation, Stage::Confirmation, "C1".to_string()),
+            325,
+        );
+        let gaps = unstaffed(&wf, &bureaus, &[zhao.clone(), zhou.clone()], &waiting);
+        let inv = gaps
+            .iter()
+            .find(|u| u.kind == Kind::Invitation && u.stage == Stage::Confirmation)
+            .unwrap();
+        assert_eq!(
+            (inv.bureau.as_str(), inv.waiting, inv.role),
+            ("C1", 325, Role::Confirm)
+        );
+        assert_eq!(
+            gaps.len(),
+            3,
+            "no county confirmer: invitations, subscriptions, extensions"
+        );
+        zhao.roles.push(Role::Confirm);
+        assert!(unstaffed(&wf, &bureaus, &[zhao.clone(), zhou.clone()], &waiting).is_empty());
+        zhao.active = false;
+        assert_eq!(
+            unstaffed(&wf, &bureaus, &[zhao, zhou], &waiting).len(),
+            10,
+            "disabled: gone"
         );
     }
 

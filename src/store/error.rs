@@ -35,7 +35,9 @@ pub enum Error {
     #[error("{}", nothing_to_do(.0))]
     NothingToDo(Vec<crate::store::ItemResult>),
     /// Named earlier in the same batch: skipped.
-    #[error("重复：{0} 在本批中已列出，只办理一次 (repeated: {0} is listed earlier in this batch and is done once)")]
+    #[error(
+        "重复：{0} 在本批中已列出，只办理一次 (repeated: {0} is listed earlier in this batch and is done once)"
+    )]
     Repeated(i64),
     #[error("数据库错误 (database error): {0}")]
     Db(#[from] sqlx::Error),

@@ -317,7 +317,11 @@ impl Store {
                 user_unit_id: r.user_unit_id,
                 user_uscc: r.user_uscc,
                 user_name: r.user_name,
-                relation: known(Relation::parse(&r.relation), "binding relation", &r.relation),
+                relation: known(
+                    Relation::parse(&r.relation),
+                    "binding relation",
+                    &r.relation,
+                ),
                 since: r.since,
                 invitation_id: r.invitation_id,
                 active: r.active,

@@ -146,18 +146,9 @@ impl Store {
             thresholds: ThresholdTable::default(),
         };
         store.migrate().await?;
+        // Shared settings are read, never written, here.
         store.workflow = store.load_workflow().await?;
-        // A new database gets the default workflow written, so that the
-        // table holds what the Rust code acts on from the start.
-        let stored: i64 = on_pool!(store, |p| sqlx::query_scalar(
-            "SELECT count(*) FROM workflow_stages"
-        )
-        .fetch_one(p)
-        .await?);
-        if stored == 0 {
-            let wf = store.workflow.clone();
-            store.save_workflow(&wf).await?;
-        }
+        store.thresholds = store.load_thresholds().await?;
         Ok(store)
     }
 
@@ -201,16 +192,16 @@ async fn open_sqlite(url: &str, path: &str) -> Result<SqlitePool> {
     if path.is_empty() {
         return Err(Error::BadUrl("sqlite 数据库地址缺少文件路径，例如 sqlite:///tmp/leqi.db (the sqlite URL names no file)".into()));
     }
-    if let Some(dir) = std::path::Path::new(path).parent()
-        && !dir.as_os_str().is_empty()
-        && !dir.exists()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::Connect(format!(
-                "无法创建目录 {}：{e} (cannot create the database folder)",
-                dir.display()
-            ))
-        })?;
+    // The file is the user's own: made 0600 before SQLite opens it (its
+    // -wal and -shm files take the same mode), tightened if found looser.
+    let tightened = crate::files::private_file(std::path::Path::new(path)).map_err(|e| {
+        Error::Connect(format!(
+            "无法创建数据库文件 {}：{e} (cannot create the database file)",
+            crate::domain::text::inert(path)
+        ))
+    })?;
+    for line in tightened {
+        tracing::warn!("{line}");
     }
     let opts = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
         .map_err(|e| Error::BadUrl(describe_connect_error(url, &e)))?

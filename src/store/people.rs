@@ -1,8 +1,10 @@
 //! Bureaus, officers and the workflow table: who acts on what.
 
-use super::sql::args;
+use super::sql::{Tx, args};
 use super::*;
-use crate::domain::workflow::{StageRule, Workflow};
+use crate::deploy::Deployment;
+use crate::domain::workflow::{StageRule, Unstaffed, Workflow};
+use std::collections::HashMap;
 
 /// An officer row with their bureau.
 #[derive(sqlx::FromRow)]
@@ -14,6 +16,7 @@ struct OfficerRow {
     level: String,
     province_id: String,
     roles: Option<String>,
+    active: bool,
 }
 
 impl From<OfficerRow> for Officer {
@@ -33,15 +36,23 @@ impl From<OfficerRow> for Officer {
             level: Level::parse(&r.level).unwrap_or(Level::County),
             province_id: r.province_id,
             roles,
+            active: r.active,
         }
     }
 }
 
 impl Store {
-    /// Writes the workflow table (defaults plus configuration) and
-    /// recomputes the acting bureau of items whose stage moved level.
+    /// Writes the workflow table and recomputes the acting bureau of items
+    /// whose stage moved level (an administrator's change).
     pub async fn save_workflow(&mut self, wf: &Workflow) -> Result<()> {
         let mut tx = self.begin().await?;
+        self.write_workflow(&mut tx, wf).await?;
+        tx.commit().await?;
+        self.workflow = wf.clone();
+        Ok(())
+    }
+
+    async fn write_workflow(&self, tx: &mut Tx, wf: &Workflow) -> Result<()> {
         for r in &wf.rules {
             tx.execute(
                 "INSERT INTO workflow_stages (kind, stage, level, role) VALUES ($1, $2, $3, $4)
@@ -62,8 +73,115 @@ impl Store {
             args![if wf.separation_of_duties { "on" } else { "off" }],
         )
         .await?;
+        Ok(())
+    }
+
+    /// The thresholds an administrator set; the defaults until then.
+    pub(crate) async fn load_thresholds(&self) -> Result<ThresholdTable> {
+        let v: Option<String> = on_pool!(self, |p| {
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'thresholds'")
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(match v {
+            Some(text) => serde_json::from_str(&text).unwrap_or_else(|e| {
+                tracing::error!("stored thresholds unreadable ({e}): using the defaults");
+                ThresholdTable::default()
+            }),
+            None => ThresholdTable::default(),
+        })
+    }
+
+    /// Every bureau: (id, level).
+    pub async fn bureau_levels(&self) -> Result<Vec<(String, Level)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, |p| {
+            sqlx::query_as("SELECT id, level FROM bureaus ORDER BY id")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, l)| Some((id, Level::parse(&l)?)))
+            .collect())
+    }
+
+    /// Whether any active officer holds the admin role.
+    pub async fn has_admin(&self) -> Result<bool> {
+        Ok(self
+            .officers()
+            .await?
+            .iter()
+            .any(|o| crate::domain::judge::may_administer(o).is_ok()))
+    }
+
+    /// Stages no active officer can act on, with the items waiting there.
+    pub async fn unstaffed(&self) -> Result<Vec<Unstaffed>> {
+        let rows: Vec<(String, String, String, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT kind, state, acting_bureau, count(*) FROM applications
+                 WHERE acting_bureau IS NOT NULL GROUP BY kind, state, acting_bureau",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let waiting: HashMap<(Kind, Stage, String), i64> = rows
+            .into_iter()
+            .filter_map(|(k, s, b, n)| {
+                let stage = Stage::of_state(State::parse(&s)?)?;
+                Some(((Kind::parse(&k)?, stage, b), n))
+            })
+            .collect();
+        let bureaus = self.bureau_levels().await?;
+        let officers = self.officers().await?;
+        Ok(crate::domain::workflow::unstaffed(
+            &self.workflow,
+            &bureaus,
+            &officers,
+            &waiting,
+        ))
+    }
+
+    /// An administrator's deployment: bureaus, officers and their roles,
+    /// the workflow table, thresholds, written whole in one transaction
+    /// with its audit event, or not at all. `by`: the administrator (or,
+    /// for the first deployment of a database with none, the user).
+    pub async fn apply_deployment(
+        &mut self,
+        by: &str,
+        bureau: Option<&str>,
+        d: &Deployment,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for b in &d.bureaus {
+            tx.execute(
+                "INSERT INTO bureaus (id, name, level, province_id) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, province_id = excluded.province_id",
+                args![b.id.as_str(), b.name.as_str(), b.level.code(), b.province.as_str()],
+            )
+            .await?;
+        }
+        for o in &d.officers {
+            write_officer(&mut tx, &o.login, &o.name, &o.bureau, &o.roles, o.active).await?;
+        }
+        self.write_workflow(&mut tx, &d.workflow).await?;
+        if let Some(t) = &d.thresholds {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('thresholds', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                args![serde_json::to_string(t).unwrap_or_default()],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO audit_events (action, officer, bureau_id, reason, at, client) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![Action::AdminApply.code(), by, bureau, d.summary(), now(), client()],
+        )
+        .await?;
         tx.commit().await?;
-        self.workflow = wf.clone();
+        self.workflow = d.workflow.clone();
+        if let Some(t) = &d.thresholds {
+            self.thresholds = t.clone();
+        }
         Ok(())
     }
 
@@ -119,7 +237,7 @@ impl Store {
         tx.commit().await
     }
 
-    /// Creates or replaces an officer and their roles.
+    /// Creates or replaces an officer and their roles (demo data, tests).
     pub async fn upsert_officer(
         &self,
         login: &str,
@@ -128,28 +246,14 @@ impl Store {
         roles: &[Role],
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        tx.execute(
-            "INSERT INTO officers (login, name, bureau_id) VALUES ($1, $2, $3)
-             ON CONFLICT (login) DO UPDATE SET name = excluded.name, bureau_id = excluded.bureau_id",
-            args![login, name, bureau],
-        )
-        .await?;
-        tx.execute("DELETE FROM officer_roles WHERE login = $1", args![login])
-            .await?;
-        for r in roles {
-            tx.execute(
-                "INSERT INTO officer_roles (login, role) VALUES ($1, $2)",
-                args![login, r.code()],
-            )
-            .await?;
-        }
+        write_officer(&mut tx, login, name, bureau, roles, true).await?;
         tx.commit().await
     }
 
     pub async fn officers(&self) -> Result<Vec<Officer>> {
         let rows: Vec<OfficerRow> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT o.login, o.name, o.bureau_id, b.name AS bureau_name, b.level, b.province_id,
+                "SELECT o.login, o.name, o.bureau_id, b.name AS bureau_name, b.level, b.province_id, o.active,
                         (SELECT string_agg(role, ',') FROM officer_roles r WHERE r.login = o.login) AS roles
                  FROM officers o JOIN bureaus b ON b.id = o.bureau_id ORDER BY b.level DESC, o.bureau_id, o.login",
             )
@@ -159,12 +263,51 @@ impl Store {
         Ok(rows.into_iter().map(Officer::from).collect())
     }
 
+    /// An active officer by login; a disabled one is refused.
     pub async fn officer(&self, login: &str) -> Result<Officer> {
-        self.officers().await?.into_iter().find(|o| o.login == login).ok_or_else(|| {
+        let found = self
+            .officers()
+            .await?
+            .into_iter()
+            .find(|o| o.login == login);
+        if let Some(o) = &found
+            && !o.active
+        {
+            return Err(Error::Forbidden(
+                crate::domain::workflow::Forbidden::Disabled(o.login.clone()),
+            ));
+        }
+        found.ok_or_else(|| {
             Error::NotFound(format!(
                 "未登记的税务人员“{}”：请用 --officer 指定已登记的登录名，`leqi-console officers` 可列出 (officer not registered: pass --officer with a login that `leqi-console officers` lists)",
                 crate::domain::text::inert(login)
             ))
         })
     }
+}
+
+async fn write_officer(
+    tx: &mut Tx,
+    login: &str,
+    name: &str,
+    bureau: &str,
+    roles: &[Role],
+    active: bool,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO officers (login, name, bureau_id, active) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (login) DO UPDATE SET name = excluded.name, bureau_id = excluded.bureau_id, active = excluded.active",
+        args![login, name, bureau, active],
+    )
+    .await?;
+    tx.execute("DELETE FROM officer_roles WHERE login = $1", args![login])
+        .await?;
+    for r in roles {
+        tx.execute(
+            "INSERT INTO officer_roles (login, role) VALUES ($1, $2)",
+            args![login, r.code()],
+        )
+        .await?;
+    }
+    Ok(())
 }

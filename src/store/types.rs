@@ -98,8 +98,7 @@ impl Cursor {
 
 /// Base64url without padding (RFC 4648 §5): a cursor's token.
 mod base64url {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
     pub fn encode(bytes: &[u8]) -> String {
         let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -143,7 +142,8 @@ mod cursor_tests {
         let c = Cursor::Text("恶意\x1b]0;x\x07公司".into(), 42);
         let t = c.encode();
         assert!(
-            t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
             "{t}"
         );
         assert_eq!(Cursor::decode(&t), Some(c));

@@ -31,6 +31,17 @@ impl Store {
 }
 
 impl Watch {
+    /// Closes the watch's own connection (SQLite checkpoints when its last
+    /// connection closes).
+    pub async fn close(self) {
+        match self {
+            Watch::Postgres(l) => drop(l),
+            Watch::Sqlite(c, _) => {
+                let _ = sqlx::Connection::close(c).await;
+            }
+        }
+    }
+
     /// Waits until something changed. Both a notice and a reconnect count:
     /// notices sent while the listener reconnected are lost, so a
     /// reconnect means reload.

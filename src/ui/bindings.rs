@@ -17,7 +17,10 @@ fn row<'a>(app: &App, theme: &Theme, b: &BindingsScreen, r: &Binding, here: bool
         Span::raw(r.id.to_string()),
         Span::raw(safe(&r.user_uscc)),
         Span::raw(safe(&r.user_name)),
-        Span::raw(crate::fmt::known_or(r.relation.map(|x| x.label(app.ctx.zh())), "")),
+        Span::raw(crate::fmt::known_or(
+            r.relation.map(|x| x.label(app.ctx.zh())),
+            "",
+        )),
         Span::raw(crate::fmt::beijing(r.since).format("%Y-%m-%d").to_string()),
         Span::raw(format!("#{}", r.invitation_id)),
     ])

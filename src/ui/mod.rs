@@ -164,7 +164,7 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 /// Key hints for the current mode, from the keymap.
 fn hints(app: &App) -> Vec<(String, &'static str)> {
     let mode = app.mode();
-    mode.hints()
+    app.hints()
         .iter()
         .filter_map(|a| {
             let keys = app.ctx.keymap.keys_for(mode.section(), *a);

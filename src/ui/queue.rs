@@ -14,6 +14,10 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 /// Draws the screen; returns the table rows in view.
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
+    if app.queue.nodes.is_empty() {
+        no_queues(f, app, theme, area);
+        return 0;
+    }
     let nav_w = if area.width >= 110 { 22 } else { 17 };
     let [nav, right] =
         Layout::horizontal([Constraint::Length(nav_w), Constraint::Min(40)]).areas(area);
@@ -24,6 +28,51 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
     let shown = rows(f, app, theme, table);
     detail::draw(f, app, theme, det);
     shown
+}
+
+/// An officer whose roles reach no queue is told so, and what they can do.
+fn no_queues(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let o = &app.ctx.officer;
+    let roles: Vec<&str> = o.roles.iter().map(|r| r.label(app.ctx.zh())).collect();
+    let mut lines = vec![
+        Line::from(Span::styled(app.t(L::NoQueues), theme.title)),
+        Line::from(""),
+        Line::from(L::NoQueuesWhy.fill(app.ctx.lang, &[&roles.join(app.t(L::ListSep))])),
+        Line::from(""),
+        Line::from(app.t(L::NoQueuesCan)),
+    ];
+    let keys: Vec<(String, &str)> = app
+        .hints()
+        .iter()
+        .map(|a| {
+            (
+                app.ctx.keys(crate::app::Mode::Normal, *a),
+                a.describe(app.ctx.lang),
+            )
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect();
+    let kw = keys
+        .iter()
+        .map(|(k, _)| crate::fmt::width(k))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    for (k, what) in keys {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}", fit(&k, kw)), theme.key),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }
 
 fn border(app: &App, theme: &Theme, focus: Focus) -> ratatui::style::Style {

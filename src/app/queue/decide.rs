@@ -31,7 +31,11 @@ impl QueueScreen {
     /// the commands that say why (still loading, or not theirs to decide).
     fn actionable_stage(&self, ctx: &Ctx) -> Result<(Stage, &Application), Vec<Cmd>> {
         let Some(d) = self.selected_detail() else {
-            return Err(vec![Cmd::Status(ctx.t(L::Loading).into())]);
+            let why = match self.window.selected() {
+                Some(_) => L::Loading,
+                None => L::NothingSelected,
+            };
+            return Err(vec![Cmd::Status(ctx.t(why).into())]);
         };
         let not_yours = |why: String| vec![Cmd::Notice(L::CannotAct, vec![why])];
         let stage = Stage::of_state(d.state).ok_or_else(|| {

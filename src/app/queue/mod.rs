@@ -192,14 +192,15 @@ impl QueueScreen {
 
     /// A new window from the start of the queue, with its count.
     fn reload(&mut self, ctx: &Ctx, cursor: i64) -> Vec<Cmd> {
+        // No queue: nothing to load, nothing said to be loading.
+        let Some(query) = self.query(ctx, None, Direction::Forward) else {
+            return vec![];
+        };
         let w = &mut self.window;
         w.seq += 1;
         w.loading = true;
         w.cursor = cursor;
         let seq = w.seq;
-        let Some(query) = self.query(ctx, None, Direction::Forward) else {
-            return vec![];
-        };
         let page = Cmd::Run(Effect::LoadPage {
             seq,
             mode: PageMode::Replace(0),

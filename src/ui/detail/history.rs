@@ -11,8 +11,10 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
     let zh = app.ctx.zh();
     let mut lines: Vec<Line<'static>> = Vec::new();
     for e in &d.history {
-        let action =
-            crate::fmt::known_or(crate::domain::Action::parse(&e.action).map(|a| a.label(zh)), &e.action);
+        let action = crate::fmt::known_or(
+            crate::domain::Action::parse(&e.action).map(|a| a.label(zh)),
+            &e.action,
+        );
         let mut spans = vec![
             Span::styled(
                 crate::fmt::beijing(e.at).format("%m-%d %H:%M ").to_string(),

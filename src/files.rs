@@ -1,0 +1,123 @@
+//! Files on a shared jump host: the embedded database, drafts, exports and
+//! the log hold taxpayers' data, so they are the user's alone: folders
+//! 0700, files 0600, created so and tightened when found looser.
+
+use std::fs::{DirBuilder, OpenOptions, Permissions};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+const DIR: u32 = 0o700;
+const FILE: u32 = 0o600;
+
+/// Tightens one path to `mode` when group or others have any access;
+/// returns what was done, for the log.
+fn tighten(path: &Path, mode: u32) -> io::Result<Option<String>> {
+    let now = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if now & 0o077 == 0 {
+        return Ok(None);
+    }
+    std::fs::set_permissions(path, Permissions::from_mode(mode))?;
+    Ok(Some(format!(
+        "tightened {} from {now:o} to {mode:o}",
+        path.display()
+    )))
+}
+
+/// A folder of the user's own: made 0700 (with its parents), or tightened;
+/// the files directly in it tightened to 0600. Returns what was tightened.
+pub fn private_dir(path: &Path) -> io::Result<Vec<String>> {
+    if !path.exists() {
+        DirBuilder::new().recursive(true).mode(DIR).create(path)?;
+    }
+    let mut done: Vec<String> = tighten(path, DIR)?.into_iter().collect();
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            done.extend(tighten(&entry.path(), FILE)?);
+        }
+    }
+    Ok(done)
+}
+
+/// A file of the user's own: made empty at 0600 if missing, else
+/// tightened; the same for the files SQLite keeps beside a database.
+pub fn private_file(path: &Path) -> io::Result<Vec<String>> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        DirBuilder::new().recursive(true).mode(DIR).create(dir)?;
+    }
+    if !path.exists() {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(FILE)
+            .open(path)?;
+        return Ok(vec![]);
+    }
+    let mut done: Vec<String> = tighten(path, FILE)?.into_iter().collect();
+    for suffix in ["-wal", "-shm"] {
+        let side = path.with_file_name(format!(
+            "{}{suffix}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ));
+        if side.exists() {
+            done.extend(tighten(&side, FILE)?);
+        }
+    }
+    Ok(done)
+}
+
+/// Writes a file the user alone may read (replacing it whole: written
+/// beside and renamed, so a crash never leaves half of it).
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(FILE)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::set_permissions(&tmp, Permissions::from_mode(FILE))?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A file the user alone may read, opened to append.
+pub fn append_private(path: &Path) -> io::Result<std::fs::File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(FILE)
+        .open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn folders_and_files_are_the_users_alone() {
+        let top = tempfile::tempdir().unwrap();
+        let dir = top.path().join("a/b");
+        assert!(private_dir(&dir).unwrap().is_empty());
+        assert_eq!(mode(&dir), 0o700);
+        let f = dir.join("x.db");
+        private_file(&f).unwrap();
+        assert_eq!(mode(&f), 0o600);
+        std::fs::set_permissions(&f, Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&dir, Permissions::from_mode(0o755)).unwrap();
+        let said = private_dir(&dir).unwrap();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert_eq!((mode(&dir), mode(&f)), (0o700, 0o600));
+        let g = dir.join("g.csv");
+        write_private(&g, b"x").unwrap();
+        assert_eq!(mode(&g), 0o600);
+    }
+}
