@@ -47,6 +47,7 @@ async fn app_on(url: &str) -> (Store, App, Executor, f64) {
         thresholds: store.thresholds.clone(),
         overdue_days: 7,
         clock: None,
+        names: Default::default(),
     });
     let fx = app.start();
     settle(&mut app, &exec, fx).await;

@@ -46,6 +46,25 @@ pub fn truncate(s: &str, w: usize) -> String {
     out
 }
 
+/// Breaks a line into pieces of at most `w` columns (a wide character is
+/// never split), inert.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut used = 0;
+    for c in crate::domain::text::inert(s).chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + cw > w && used > 0 {
+            out.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+        used += cw;
+    }
+    out
+}
+
 /// Cuts or pads with spaces to exactly `w` columns.
 pub fn fit(s: &str, w: usize) -> String {
     let mut t = truncate(s, w);

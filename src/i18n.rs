@@ -77,8 +77,8 @@ messages! {
     Empty = "此队列没有待办事项", "Nothing in this queue";
     NoSelection = "未选择申请", "No application selected";
     TabOverview = "概况", "Overview";
-    TabQualify = "资质", "Qualifications";
-    TabUsers = "使用单位", "User units";
+    TabQualify = "资质", "Qualif.";
+    TabUsers = "使用单位", "Users";
     TabMaterials = "材料", "Materials";
     TabChecks = "校验", "Checks";
     TabHistory = "历史", "History";
@@ -172,6 +172,16 @@ messages! {
     ExitStops = "· 审批中的邀请和能力订阅 {0} 件置为不成功", "· set {0} in-flight invitations and subscriptions unsuccessful";
     ExitNoLonger = "· 该单位不再是直连单位", "· the unit is no longer direct-connect";
     ListSep = "、", ", ";
+    Colon = "：", ": ";
+    ColStep = "状态变化", "Step";
+    KindUnbind = "解绑", "unbind";
+    MarkObsolete = "〔已失效〕", "[moot] ";
+    MarkSiblings = "〔另有{0}件〕", "[+{0}] ";
+    MarkDuties = "〔职责分离〕", "[not yours] ";
+    OtherKeysClose = "其他键关闭", "any other key closes";
+    KindStep = "{0} {1}：{2} → {3}（{4}）", "{0} {1}: {2} -> {3} ({4})";
+    ChecksFail = "校验未通过 {0} 项（仍由您决定）：", "{0} checks fail (the decision is still yours):";
+    HandledBy = "已由 {0} {1} · {2}", "{1} by {0} · {2}";
     NothingSelected = "没有选中申请", "No application selected";
     NoQueues = "您的角色没有审批队列", "Your roles have no approval queue";
     NoQueuesWhy = "审批队列按层级和角色（受理、复核、确认）分派；您的角色是：{0}。", "Queues go by level and role (accept, review, confirm); your roles: {0}.";

@@ -27,13 +27,15 @@ fn main() {
             Ok(c) => c,
             Err(f) => fail(f.code, &f.message),
         };
+        // Errors in the officer's language only.
+        let lang = ctx.lang;
         let result = match &cli.command {
             Some(cmd) => cli::run(cmd, &ctx).await,
             None => leqi_console::console::run(ctx).await,
         };
         match result {
             Ok(code) => code,
-            Err(f) => fail(f.code, &f.message),
+            Err(f) => fail(f.code, &lang.half(&f.message)),
         }
     });
     std::process::exit(code);

@@ -110,7 +110,7 @@ fn the_command_line_decides_many_and_reports_each() {
         assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 with BOM");
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert!(
-            text.starts_with("序号,编号,结果,说明\r\n")
+            text.starts_with("序号,编号,类型,单位,原状态,新状态,结果,说明\r\n")
                 && text.contains("失败")
                 && text.contains("成功"),
             "{text}"

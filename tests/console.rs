@@ -602,7 +602,7 @@ async fn an_administrator_hears_of_stages_no_one_can_act_on() {
     )
     .await;
     c.app = app;
-    let Some(Modal::Message { title, lines }) = &c.app.modal else {
+    let Some(Modal::Message { title, lines, .. }) = &c.app.modal else {
         panic!("a notice at start")
     };
     assert!(title.contains("无人可办"), "{title}");
@@ -612,4 +612,52 @@ async fn an_administrator_hears_of_stages_no_one_can_act_on() {
             .any(|l| l.contains("13301010000") && l.contains("确认")),
         "{lines:?}"
     );
+}
+
+/// Every row of every snapshot is exactly the terminal's width, and a row
+/// that starts inside a box ends on its border: nothing runs over a pane's
+/// edge, at any size, in either language.
+#[test]
+fn every_line_of_every_snapshot_stays_inside_its_border() {
+    use unicode_width::UnicodeWidthStr;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "snap") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with('"'))
+            .map(|l| {
+                let end = l
+                    .find("\" Hidden by multi-width symbols")
+                    .unwrap_or(l.len() - 1);
+                &l[1..end]
+            })
+            .collect();
+        let Some(first) = rows.first() else { continue };
+        let width = first.width();
+        for (i, row) in rows.iter().enumerate() {
+            assert_eq!(
+                row.width(),
+                width,
+                "{}: row {i} is {} wide: {row:?}",
+                path.display(),
+                row.width()
+            );
+            let boxed = |c: char| "│┃┌┏└┗├┤┐┓┘┛─━".contains(c);
+            if row.starts_with(boxed) {
+                assert!(
+                    row.ends_with(boxed),
+                    "{}: row {i} runs over its border: {row:?}",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "{checked} rows");
 }

@@ -193,7 +193,7 @@ fn a_dropped_session_keeps_the_draft_and_restores_the_terminal() {
             dir.path(),
         );
         t.wait_for("Leqi console");
-        t.wait_for("pending-acceptance");
+        t.wait_for("To accept");
         // The application under the cursor has loaded: its overview shows.
         t.wait_for("Competent bureau");
         t.send(b"r");

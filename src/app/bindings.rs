@@ -69,7 +69,7 @@ impl BindingsScreen {
         vec![]
     }
 
-    pub fn on_rows(&mut self, result: Result<Vec<Binding>, Failure>) -> Vec<Cmd> {
+    pub fn on_rows(&mut self, ctx: &Ctx, result: Result<Vec<Binding>, Failure>) -> Vec<Cmd> {
         match result {
             Ok(rows) => {
                 self.rows = rows;
@@ -77,7 +77,7 @@ impl BindingsScreen {
                 self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
                 vec![]
             }
-            Err(e) => vec![Cmd::Status(e.message)],
+            Err(e) => vec![Cmd::Status(ctx.said(&e))],
         }
     }
 
@@ -160,7 +160,7 @@ impl BindingsScreen {
 pub fn on_units_found(ctx: &Ctx, result: Result<Vec<(i64, String, String)>, Failure>) -> Vec<Cmd> {
     let units = match result {
         Ok(u) => u,
-        Err(e) => return vec![Cmd::Status(e.message)],
+        Err(e) => return vec![Cmd::Status(ctx.said(&e))],
     };
     let Some((id, _, name)) = units.first() else {
         return vec![Cmd::Status(ctx.t(L::NoSuchUnit).into())];

@@ -28,6 +28,9 @@ impl From<store::Error> for Failure {
 pub enum PageMode {
     /// A new window; its first row is at this absolute index.
     Replace(i64),
+    /// The window read again where it is, after others' changes: the row
+    /// under the cursor stays even if it left the queue.
+    Refresh(i64),
     Append,
     Prepend,
     /// A new window ending at the end of the queue.
@@ -81,6 +84,8 @@ pub enum Effect {
         id: String,
     },
     LoadBatches,
+    /// Every officer's name, for showing who did what.
+    LoadOfficers,
     LoadBatch {
         id: String,
     },
@@ -160,6 +165,8 @@ pub enum Msg {
         result: Result<(BatchInfo, Vec<BatchItem>), Failure>,
     },
     Batches(Result<Vec<BatchInfo>, Failure>),
+    /// login -> name.
+    Officers(Result<Vec<(String, String)>, Failure>),
     Exported(Result<String, Failure>),
     Unstaffed(Result<Vec<crate::domain::workflow::Unstaffed>, Failure>),
     /// A kept draft, if there is one.

@@ -41,6 +41,8 @@ pub struct Ctx {
     pub overdue_days: i64,
     /// A fixed "now" for tests; None is the clock.
     pub clock: Option<chrono::DateTime<chrono::Utc>>,
+    /// Officers' names by login, to say who did what.
+    pub names: std::collections::HashMap<String, String>,
 }
 
 impl Ctx {
@@ -53,6 +55,16 @@ impl Ctx {
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.unwrap_or_else(chrono::Utc::now)
     }
+    /// A failure as the officer reads it: in their language only.
+    pub fn said(&self, f: &Failure) -> String {
+        self.lang.half(&f.message)
+    }
+
+    /// An officer's name, or their login until names have loaded.
+    pub fn name_of<'a>(&'a self, login: &'a str) -> &'a str {
+        self.names.get(login).map(String::as_str).unwrap_or(login)
+    }
+
     /// The keys bound to an action in a mode, joined for a hint.
     pub fn keys(&self, mode: Mode, a: KeyAction) -> String {
         self.keymap.keys_for(mode.section(), a).join("/")
@@ -96,6 +108,13 @@ pub struct Live {
     pub refreshed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Something changed that the view may not show yet.
     pub stale: bool,
+    /// Changes heard of; the count a refresh was last asked at; the count
+    /// the shown rows reflect.
+    pub changes: u64,
+    pub asked: u64,
+    pub applied: u64,
+    /// The window's page on its way, with the changes it will reflect.
+    pub page: Option<(u64, u64)>,
 }
 
 pub struct App {
@@ -117,6 +136,8 @@ pub struct App {
 pub struct Layout {
     pub queue_rows: u16,
     pub list_rows: u16,
+    /// Rows of the detail pane's body.
+    pub detail_rows: u16,
 }
 
 impl App {
@@ -143,6 +164,7 @@ impl App {
     /// The effects of opening the console.
     pub fn start(&mut self) -> Vec<Effect> {
         let mut cmds = self.queue.start(&self.ctx);
+        cmds.push(Cmd::Run(Effect::LoadOfficers));
         // An administrator hears at once of work nobody can reach.
         if crate::domain::judge::may_administer(&self.ctx.officer).is_ok() {
             cmds.push(Cmd::Run(Effect::LoadUnstaffed));
@@ -218,7 +240,7 @@ impl App {
     /// Keys no binding claims: text for the dialog and the prompt line.
     fn input(&mut self, ev: KeyEvent) -> Vec<Effect> {
         let cmds = match (&mut self.modal, &self.prompt) {
-            (Some(m), _) => m.on_input(ev),
+            (Some(m), _) => m.on_input(&self.ctx, ev),
             (None, Some(_)) => prompt::on_input(self, ev),
             (None, None) => vec![],
         };
@@ -239,8 +261,20 @@ impl App {
             Msg::Counts(Ok(counts)) => {
                 self.queue.on_counts(counts);
                 self.live.refreshed_at = Some(self.ctx.now());
-                self.live.stale = false;
                 vec![]
+            }
+            Msg::Officers(Ok(list)) => {
+                self.ctx.names = list.into_iter().collect();
+                vec![]
+            }
+            Msg::Officers(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
+            Msg::Page { seq, .. } if self.live.page.is_some_and(|(s, _)| s == seq) => {
+                // The shown rows now reflect the changes heard when asked.
+                if let Some((_, asked)) = self.live.page.take() {
+                    self.live.applied = self.live.applied.max(asked);
+                    self.live.stale = self.live.applied < self.live.changes;
+                }
+                self.queue.on_msg(&self.ctx, msg)
             }
             Msg::Changed => self.on_changed(),
             Msg::DraftLoaded { key, text } => match self.modal.as_mut() {
@@ -248,7 +282,7 @@ impl App {
                 _ => vec![],
             },
             Msg::Bindings { unit, result } => match &mut self.screen {
-                Screen::Bindings(b) if b.unit == unit => b.on_rows(result),
+                Screen::Bindings(b) if b.unit == unit => b.on_rows(&self.ctx, result),
                 _ => vec![],
             },
             Msg::UnitsFound(result) => bindings::on_units_found(&self.ctx, result),
@@ -265,9 +299,9 @@ impl App {
                 cmds
             }
             Msg::Unstaffed(Ok(gaps)) => unstaffed_notice(&self.ctx, &gaps),
-            Msg::Unstaffed(Err(e)) => vec![Cmd::Status(e.message)],
+            Msg::Unstaffed(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
             Msg::Exported(Ok(path)) => vec![Cmd::Status(format!("CSV → {path}"))],
-            Msg::Exported(Err(e)) | Msg::Counts(Err(e)) => vec![Cmd::Status(e.message)],
+            Msg::Exported(Err(e)) | Msg::Counts(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
             other => self.queue.on_msg(&self.ctx, other),
         }
     }
@@ -283,20 +317,30 @@ impl App {
     /// it is under the officer's hands (a dialog, the prompt, a side
     /// screen, a page on its way); the header says it may be stale.
     fn on_changed(&mut self) -> Vec<Cmd> {
+        self.live.changes += 1;
         self.live.stale = true;
-        if self.modal.is_some()
+        vec![]
+    }
+
+    /// A refresh owed since a change was heard, once nothing is under the
+    /// officer's hands: no dialog, no prompt, the queue shown, no page on
+    /// its way. It happens on its own whenever that becomes true.
+    fn refresh_if_free(&mut self) -> Vec<Cmd> {
+        if self.live.asked >= self.live.changes
+            || self.modal.is_some()
             || self.prompt.is_some()
             || !matches!(self.screen, Screen::Queue)
             || self.queue.window.loading
         {
             return vec![];
         }
+        self.live.asked = self.live.changes;
         self.queue.refresh(&self.ctx)
     }
 
     /// Layout facts from the last frame.
     pub fn on_layout(&mut self, l: Layout) {
-        self.queue.on_layout(l.queue_rows);
+        self.queue.on_layout(l.queue_rows, l.detail_rows);
         match &mut self.screen {
             Screen::Bindings(b) => b.page = l.list_rows.max(1) as usize,
             Screen::Results(r) => r.page = l.list_rows.max(1) as usize,
@@ -304,13 +348,33 @@ impl App {
         }
     }
 
-    /// Carries out commands; returns the effects for the runner.
+    /// Carries out commands, then any refresh owed; returns the effects for
+    /// the runner.
     fn apply(&mut self, cmds: Vec<Cmd>) -> Vec<Effect> {
         let mut fx = Vec::new();
         let mut todo: std::collections::VecDeque<Cmd> = cmds.into();
-        while let Some(c) = todo.pop_front() {
+        let mut owed_checked = false;
+        loop {
+            let Some(c) = todo.pop_front() else {
+                if owed_checked {
+                    break;
+                }
+                owed_checked = true;
+                todo.extend(self.refresh_if_free());
+                continue;
+            };
             match c {
-                Cmd::Run(e) => fx.push(e),
+                Cmd::Run(e) => {
+                    if let Effect::LoadPage {
+                        seq,
+                        mode: PageMode::Replace(_) | PageMode::Refresh(_) | PageMode::Last,
+                        ..
+                    } = &e
+                    {
+                        self.live.page = Some((*seq, self.live.changes));
+                    }
+                    fx.push(e)
+                }
                 Cmd::Open(m) => self.modal = Some(m),
                 Cmd::Close => self.modal = None,
                 Cmd::Notice(title, lines) => {

@@ -10,19 +10,22 @@ pub enum Mode {
     /// The prompt line: a filter typed as it applies, or a search.
     Filter,
     Reason,
-    /// A confirmation or a notice.
+    /// A confirmation: yes or no.
     Confirm,
+    /// A notice: any key closes it.
+    Notice,
     Help,
     Results,
     Bindings,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Normal,
         Mode::Filter,
         Mode::Reason,
         Mode::Confirm,
+        Mode::Notice,
         Mode::Help,
         Mode::Results,
         Mode::Bindings,
@@ -35,6 +38,7 @@ impl Mode {
             Mode::Filter => "filter",
             Mode::Reason => "reason",
             Mode::Confirm => "confirm",
+            Mode::Notice => "notice",
             Mode::Help => "help",
             Mode::Results => "results",
             Mode::Bindings => "bindings",
@@ -53,6 +57,7 @@ impl Mode {
         match self {
             Mode::Reason => &[K::Submit, K::Cancel, K::NextTemplate],
             Mode::Confirm => &[K::Confirm, K::Cancel],
+            Mode::Notice => &[K::Cancel],
             Mode::Help => &[K::Cancel],
             Mode::Filter => &[K::Submit, K::Cancel],
             Mode::Bindings => &[

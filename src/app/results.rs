@@ -19,6 +19,8 @@ pub struct ResultsScreen {
     pub progress: (i64, i64),
     /// Rows a page key moves by.
     pub page: usize,
+    /// The reason's draft: cleared once the batch holds the reason.
+    pub draft: Option<String>,
 }
 
 /// A batch's confirmation title: what, and how many.
@@ -32,8 +34,8 @@ pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
 }
 
 impl ResultsScreen {
-    /// A batch about to run.
-    pub fn running() -> ResultsScreen {
+    /// A batch about to run; `draft`, the key of its reason's draft.
+    pub fn running(draft: Option<String>) -> ResultsScreen {
         ResultsScreen {
             id: String::new(),
             info: None,
@@ -43,6 +45,7 @@ impl ResultsScreen {
             running: true,
             progress: (0, 0),
             page: 10,
+            draft,
         }
     }
 
@@ -97,7 +100,15 @@ impl ResultsScreen {
         match msg {
             Msg::BatchStarted(Ok(id)) => {
                 self.id = id.clone();
-                vec![Cmd::Run(Effect::RunBatch { id })]
+                // The batch holds the reason now: its draft is done with.
+                let mut cmds: Vec<Cmd> = self
+                    .draft
+                    .take()
+                    .map(|key| Cmd::Run(Effect::ClearDraft { key }))
+                    .into_iter()
+                    .collect();
+                cmds.push(Cmd::Run(Effect::RunBatch { id }));
+                cmds
             }
             Msg::BatchStarted(Err(e)) => self.failed(ctx, e),
             Msg::BatchProgress { id, done, total } if id == self.id => {
@@ -110,7 +121,10 @@ impl ResultsScreen {
 
     fn failed(&mut self, ctx: &Ctx, e: Failure) -> Vec<Cmd> {
         self.running = false;
-        vec![Cmd::Open(Modal::notice(ctx.t(L::Results), vec![e.message]))]
+        vec![Cmd::Open(Modal::notice(
+            ctx.t(L::Results),
+            vec![ctx.said(&e)],
+        ))]
     }
 }
 
@@ -127,7 +141,7 @@ pub fn on_done(
         Err(e) => {
             return match screen {
                 Screen::Results(r) => r.failed(ctx, e),
-                _ => vec![Cmd::Notice(L::Results, vec![e.message])],
+                _ => vec![Cmd::Notice(L::Results, vec![ctx.said(&e)])],
             };
         }
     };
@@ -140,6 +154,7 @@ pub fn on_done(
         cursor: 0,
         running: false,
         page: 10,
+        draft: None,
     };
     match screen {
         Screen::Results(_) => vec![Cmd::Replace(Screen::Results(r))],
@@ -154,6 +169,6 @@ pub fn on_batches(ctx: &Ctx, result: Result<Vec<BatchInfo>, Failure>) -> Vec<Cmd
             Some(b) => vec![Cmd::Run(Effect::LoadBatch { id: b.id.clone() })],
             None => vec![Cmd::Status(ctx.t(L::NoBatches).into())],
         },
-        Err(e) => vec![Cmd::Status(e.message)],
+        Err(e) => vec![Cmd::Status(ctx.said(&e))],
     }
 }

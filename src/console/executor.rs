@@ -74,7 +74,8 @@ impl Executor {
             | Effect::LoadBindings { .. }
             | Effect::FindUnit { .. }
             | Effect::SelectAll { .. }
-            | Effect::LoadUnstaffed => self.load(effect).await,
+            | Effect::LoadUnstaffed
+            | Effect::LoadOfficers => self.load(effect).await,
             Effect::StartBatch { .. }
             | Effect::RunBatch { .. }
             | Effect::LoadBatches
@@ -137,6 +138,13 @@ impl Executor {
             ),
             Effect::SelectAll { query } => Msg::Selected(self.select_all(query).await),
             Effect::LoadUnstaffed => Msg::Unstaffed(store.unstaffed().await.map_err(Failure::from)),
+            Effect::LoadOfficers => Msg::Officers(
+                store
+                    .officers()
+                    .await
+                    .map(|os| os.into_iter().map(|o| (o.login, o.name)).collect())
+                    .map_err(Failure::from),
+            ),
             other => unreachable_effect(other),
         }
     }

@@ -104,6 +104,7 @@ async fn build_app(ctx: &Context, store: &Store, officer: crate::domain::Officer
         thresholds: store.thresholds.clone(),
         overdue_days: ctx.config.overdue_days.unwrap_or(7),
         clock: None,
+        names: Default::default(),
     });
     if let Some(n) = notice {
         tracing::warn!("keymap: {n}");
@@ -145,7 +146,8 @@ pub async fn run(ctx: Context) -> Outcome<i32> {
         ),
         tx: tx.clone(),
     };
-    let (mut term, guard, written) = terminal::enter()?;
+    let sixteen = theme.name == crate::ui::theme::ThemeName::Sixteen;
+    let (mut term, guard, written) = terminal::enter(sixteen)?;
     let first = app.start();
     runner.spawn(&mut app, first);
     let watcher = watch_changes(&store, tx).await;

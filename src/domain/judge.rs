@@ -123,6 +123,42 @@ pub fn acting_bureau(
     })
 }
 
+/// Why an application still in the flow no longer has a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Obsolete {
+    /// An access application of a unit whose access was confirmed since.
+    AlreadyConnected,
+    /// An exit of a unit that is no longer direct-connect (exited since).
+    AlreadyExited,
+}
+
+impl Obsolete {
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (Obsolete::AlreadyConnected, true) => "该单位已是直连单位（另一接入申请已确认）",
+            (Obsolete::AlreadyConnected, false) => {
+                "the unit is direct-connect already (another access was confirmed)"
+            }
+            (Obsolete::AlreadyExited, true) => "该单位已不是直连单位（已退出）",
+            (Obsolete::AlreadyExited, false) => {
+                "the unit is no longer direct-connect (it has exited)"
+            }
+        }
+    }
+}
+
+/// An access application whose unit is direct-connect already, or an exit
+/// whose unit is not, while still in the flow, is obsolete.
+pub fn obsolete(kind: Kind, state: State, unit_direct: bool) -> Option<Obsolete> {
+    match kind {
+        _ if !state.in_flight() => None,
+        Kind::Access if unit_direct => Some(Obsolete::AlreadyConnected),
+        Kind::Exit if !unit_direct => Some(Obsolete::AlreadyExited),
+        _ => None,
+    }
+}
+
 /// An exit may pass only when no user unit is bound any more.
 pub fn exit_precondition(bound_user_units: i64) -> Result<(), Precondition> {
     if bound_user_units > 0 {

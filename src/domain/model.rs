@@ -57,6 +57,31 @@ coded!(
 });
 
 impl Kind {
+    /// A label for a narrow column: the Chinese name, or an English word
+    /// of at most six letters.
+    pub fn short(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (_, true) => self.zh(),
+            (Kind::Access, false) => "access",
+            (Kind::Invitation, false) => "invite",
+            (Kind::Exit, false) => "exit",
+            (Kind::Subscription, false) => "subscr",
+            (Kind::Extension, false) => "extend",
+        }
+    }
+
+    /// The kind's full name in either language.
+    pub fn full(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (_, true) => self.full_zh(),
+            (Kind::Access, false) => "direct-connection access application",
+            (Kind::Invitation, false) => "user unit invitation",
+            (Kind::Exit, false) => "direct-connect unit exit application",
+            (Kind::Subscription, false) => "capability subscription",
+            (Kind::Extension, false) => "qualification extension",
+        }
+    }
+
     pub fn full_zh(self) -> &'static str {
         match self {
             Kind::Access => "乐企直连接入申请",
@@ -107,6 +132,17 @@ coded!(
 });
 
 impl Stage {
+    /// A label for the navigator and titles: the queue's Chinese name, or
+    /// a short English one.
+    pub fn short(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (_, true) => self.zh(),
+            (Stage::Acceptance, false) => "To accept",
+            (Stage::Review, false) => "To review",
+            (Stage::Confirmation, false) => "To confirm",
+        }
+    }
+
     pub fn state(self) -> State {
         match self {
             Stage::Acceptance => State::PendingAcceptance,

@@ -66,6 +66,7 @@ actions! {
     Confirm = "confirm", "确认", "confirm";
     NextTemplate = "next_template", "下一个理由模板", "next reason template";
     PrevTemplate = "prev_template", "上一个理由模板", "previous reason template";
+    Undo = "undo", "撤销", "undo";
     FailuresOnly = "failures_only", "只看失败", "failures only";
     Export = "export", "导出CSV", "export CSV";
     Resume = "resume", "继续处理未完成项", "run the remaining items";
@@ -74,7 +75,7 @@ actions! {
 /// Input modes: each has its own bindings; `global` applies in all but the
 /// text-entry modes.
 pub const MODES: &[&str] = &[
-    "global", "normal", "reason", "confirm", "help", "filter", "results", "bindings",
+    "global", "normal", "reason", "confirm", "notice", "help", "filter", "results", "bindings",
 ];
 
 #[derive(Debug, Clone, Default)]

@@ -32,6 +32,12 @@ pub struct BatchItem {
     pub item_id: i64,
     pub outcome: ItemOutcome,
     pub message: Option<String>,
+    /// The application's kind (None for an unbinding).
+    pub kind: Option<Kind>,
+    /// The applicant, or for an unbinding the user unit.
+    pub unit: Option<String>,
+    pub from: Option<State>,
+    pub to: Option<State>,
 }
 
 impl BatchItem {
@@ -112,6 +118,16 @@ struct ResultRow {
     item_id: i64,
     outcome: String,
     message: Option<String>,
+    from_state: Option<String>,
+    to_state: Option<String>,
+}
+
+/// What each item is: its kind and unit, by id.
+#[derive(Deserialize)]
+struct ItemFacts {
+    id: i64,
+    kind: Option<String>,
+    unit: String,
 }
 
 impl Store {
@@ -137,9 +153,10 @@ impl Store {
             return Err(Error::NothingToDo(judged));
         }
         let now = now();
+        // The date and time the officer's screen shows: Beijing time.
         let id = format!(
             "B{}-{}-{:04x}",
-            now.format("%Y%m%d%H%M%S"),
+            crate::fmt::beijing(now).format("%Y%m%d%H%M%S"),
             officer.login,
             (now.timestamp_subsec_micros() ^ std::process::id()) & 0xffff
         );
@@ -299,16 +316,49 @@ impl Store {
         Ok(out)
     }
 
+    /// The kind and unit of each item, by id: the applications of a
+    /// decision, or the bindings (and their user units) of an unbinding.
+    async fn item_facts(
+        &self,
+        ids: &[i64],
+        unbind: bool,
+    ) -> Result<std::collections::HashMap<i64, (Option<Kind>, String)>> {
+        let select = if unbind {
+            format!(
+                "SELECT {} FROM bindings b JOIN units n ON n.id = b.user_unit_id WHERE b.id IN (SELECT uid FROM u)",
+                self.objects("'id', b.id, 'kind', NULL, 'unit', n.name")
+            )
+        } else {
+            format!(
+                "SELECT {} FROM applications a WHERE a.id IN (SELECT uid FROM u)",
+                self.objects("'id', a.id, 'kind', a.kind, 'unit', a.unit_name")
+            )
+        };
+        let sql = format!("{} {select}", self.records(&[("uid", "bigint")]));
+        let rows: Vec<ItemFacts> = self
+            .read_objects(&sql, super::sql::args![super::sql::id_records(ids)])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, (r.kind.as_deref().and_then(Kind::parse), r.unit)))
+            .collect())
+    }
+
     /// Every item of a batch in order: its result, or pending.
     pub async fn batch_items(&self, id: &str, failures_only: bool) -> Result<Vec<BatchItem>> {
         let row = self.batch_row(id).await?;
         let items = row.item_list();
         let done: Vec<ResultRow> = on_pool!(self, |p| {
-            sqlx::query_as("SELECT seq, item_id, outcome, message FROM batch_items WHERE batch_id = $1 ORDER BY seq").bind(id).fetch_all(p).await?
+            sqlx::query_as("SELECT seq, item_id, outcome, message, from_state, to_state FROM batch_items WHERE batch_id = $1 ORDER BY seq").bind(id).fetch_all(p).await?
         });
+        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        let facts = self.item_facts(&ids, row.op == "unbind").await?;
+        let fact = |id: i64| facts.get(&id);
+        let parse_state = |s: Option<String>| s.as_deref().and_then(State::parse);
         let mut by_seq: std::collections::HashMap<i64, BatchItem> = done
             .into_iter()
             .map(|r| {
+                let f = fact(r.item_id);
                 (
                     r.seq,
                     BatchItem {
@@ -316,16 +366,27 @@ impl Store {
                         item_id: r.item_id,
                         outcome: ItemOutcome::parse(&r.outcome),
                         message: r.message,
+                        kind: f.and_then(|f| f.0),
+                        unit: f.map(|f| f.1.clone()),
+                        from: parse_state(r.from_state),
+                        to: parse_state(r.to_state),
                     },
                 )
             })
             .collect();
         let all = items.iter().enumerate().map(|(i, it)| {
-            by_seq.remove(&(i as i64)).unwrap_or(BatchItem {
-                seq: i as i64,
-                item_id: it.id,
-                outcome: ItemOutcome::Pending,
-                message: None,
+            by_seq.remove(&(i as i64)).unwrap_or_else(|| {
+                let f = fact(it.id);
+                BatchItem {
+                    seq: i as i64,
+                    item_id: it.id,
+                    outcome: ItemOutcome::Pending,
+                    message: None,
+                    kind: f.and_then(|f| f.0),
+                    unit: f.map(|f| f.1.clone()),
+                    from: None,
+                    to: None,
+                }
             })
         });
         // Each repeated id once, after the items, as skipped.
@@ -337,6 +398,10 @@ impl Store {
             message: Some(format!(
                 "重复：本批另列出 {times} 次，只办理一次 (repeated {times} more times in this batch: done once)"
             )),
+            kind: fact(id).and_then(|f| f.0),
+            unit: fact(id).map(|f| f.1.clone()),
+            from: None,
+            to: None,
         });
         Ok(all
             .chain(repeats)
@@ -362,7 +427,7 @@ pub fn results_csv(items: &[BatchItem]) -> String {
             s
         }
     }
-    let mut out = String::from("\u{FEFF}序号,编号,结果,说明\r\n");
+    let mut out = String::from("\u{FEFF}序号,编号,类型,单位,原状态,新状态,结果,说明\r\n");
     for i in items {
         let result = match i.outcome {
             ItemOutcome::Done => "成功",
@@ -370,10 +435,16 @@ pub fn results_csv(items: &[BatchItem]) -> String {
             ItemOutcome::Failed(FailureKind::Duplicate) => "跳过（重复）",
             ItemOutcome::Failed(_) => "失败",
         };
+        let kind = i.kind.map(|k| k.zh()).unwrap_or("");
+        let state = |s: Option<State>| s.map(|s| s.zh()).unwrap_or("");
         out.push_str(&format!(
-            "{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{}\r\n",
             i.seq + 1,
             i.item_id,
+            kind,
+            cell(i.unit.as_deref().unwrap_or("")),
+            state(i.from),
+            state(i.to),
             result,
             cell(i.message.as_deref().unwrap_or(""))
         ));

@@ -175,6 +175,15 @@ impl Store {
         } else {
             None
         };
+        let bound = if kind == Kind::Exit {
+            let mut b = self.bindings(r.unit_id, false).await?;
+            b.truncate(200);
+            b
+        } else {
+            vec![]
+        };
+        let siblings = self.siblings(id, r.unit_id, kind).await?;
+        let obsolete = judge::obsolete(kind, state, unit.facts.direct_connect);
         Ok(Application {
             id,
             kind,
@@ -195,7 +204,29 @@ impl Store {
             history,
             bound_user_units,
             exit_effects,
+            bound,
+            siblings,
+            obsolete,
         })
+    }
+
+    /// The unit's other applications of a kind still in the flow.
+    async fn siblings(&self, id: i64, unit: i64, kind: Kind) -> Result<Vec<(i64, State)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, state FROM applications WHERE unit_id = $1 AND kind = $2 AND id <> $3
+                 AND acting_bureau IS NOT NULL ORDER BY id",
+            )
+            .bind(unit)
+            .bind(kind.code())
+            .bind(id)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(i, s)| Some((i, State::parse(&s)?)))
+            .collect())
     }
 
     pub async fn materials(&self, application: i64) -> Result<Vec<Material>> {

@@ -13,6 +13,8 @@ impl Store {
         #[derive(Deserialize)]
         struct Paper {
             application_id: i64,
+            kind: String,
+            file_name: String,
             county_id: String,
             #[serde(deserialize_with = "de::flag")]
             paper_received: bool,
@@ -20,7 +22,8 @@ impl Store {
         let sql = format!(
             "SELECT {} FROM materials m JOIN applications a ON a.id = m.application_id WHERE m.id = $1",
             self.objects(
-                "'application_id', m.application_id, 'county_id', a.county_id, 'paper_received', m.paper_received"
+                "'application_id', m.application_id, 'kind', m.kind, 'file_name', m.file_name,
+                 'county_id', a.county_id, 'paper_received', m.paper_received"
             )
         );
         let found: Vec<Paper> = tx.objects(&sql, args![material]).await?;
@@ -42,7 +45,12 @@ impl Store {
                     p.application_id,
                     officer.login.as_str(),
                     officer.bureau_id.as_str(),
-                    format!("材料 {material}"),
+                    // Named as the officer knows it, not by its number.
+                    format!(
+                        "{}：{}",
+                        MaterialKind::parse(&p.kind).map_or("材料", |k| k.zh()),
+                        p.file_name
+                    ),
                     now,
                     client()
                 ],

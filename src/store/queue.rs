@@ -4,8 +4,11 @@ use super::*;
 use sqlx::{AssertSqlSafe, FromRow};
 
 const ROW_COLUMNS: &str = "a.id, a.kind, a.state, a.version, a.uscc, a.unit_name, a.submitted_at, a.updated_at,
-    a.failed_checks, a.passed_checks, a.last_officer, a.unit_id,
-    CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END AS bound";
+    a.failed_checks, a.passed_checks, a.last_officer, a.last_decider, a.unit_id,
+    CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END AS bound,
+    (SELECT u.direct_connect FROM units u WHERE u.id = a.unit_id) AS unit_direct,
+    (SELECT count(*) FROM applications s WHERE s.unit_id = a.unit_id AND s.kind = a.kind AND s.id <> a.id
+        AND s.acting_bureau IS NOT NULL) AS siblings";
 
 fn sort_columns(sort: Sort) -> (&'static str, bool) {
     // (column, ascending)
@@ -77,8 +80,11 @@ struct QueueDbRow {
     failed_checks: i64,
     passed_checks: i64,
     last_officer: Option<String>,
+    last_decider: Option<String>,
     unit_id: i64,
     bound: i64,
+    unit_direct: bool,
+    siblings: i64,
 }
 
 impl QueueDbRow {
@@ -101,8 +107,11 @@ impl QueueDbRow {
             passed_checks: self.passed_checks - live,
             failed_checks: self.failed_checks + live,
             last_officer: self.last_officer,
+            last_decider: self.last_decider,
             bound_user_units: self.bound,
             unit_id: self.unit_id,
+            siblings: self.siblings,
+            obsolete: crate::domain::judge::obsolete(kind, state, self.unit_direct),
         })
     }
 }

@@ -300,13 +300,15 @@ impl Store {
             return Ok(());
         };
         let sql = format!(
-            "{} INSERT INTO batch_items (batch_id, seq, item_id, version, outcome, message)
-             SELECT $2, useq, uid, uver, $3, COALESCE(umsg, $4) FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",
+            "{} INSERT INTO batch_items (batch_id, seq, item_id, version, outcome, message, from_state, to_state)
+             SELECT $2, useq, uid, uver, $3, COALESCE(umsg, $4), ufrom, uto FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",
             self.records(&[
                 ("useq", "bigint"),
                 ("uid", "bigint"),
                 ("uver", "bigint"),
-                ("umsg", "text")
+                ("umsg", "text"),
+                ("ufrom", "text"),
+                ("uto", "text")
             ])
         );
         let mut groups: BTreeMap<(ItemOutcome, Option<&'static str>), Vec<Value>> = BTreeMap::new();
@@ -315,10 +317,10 @@ impl Store {
                 None => ((ItemOutcome::Done, r.action.map(|a| a.zh())), None),
                 Some(f) => ((ItemOutcome::Failed(f.kind), None), Some(f.message.clone())),
             };
-            groups
-                .entry(key)
-                .or_default()
-                .push(json!({"useq": seq, "uid": it.id, "uver": it.version, "umsg": msg}));
+            groups.entry(key).or_default().push(
+                json!({"useq": seq, "uid": it.id, "uver": it.version, "umsg": msg,
+                    "ufrom": r.from.map(|s| s.code()), "uto": r.to.map(|s| s.code())}),
+            );
         }
         for ((outcome, message), recs) in groups {
             tx.execute(

@@ -189,9 +189,15 @@ pub struct QueueRow {
     pub passed_checks: i64,
     pub failed_checks: i64,
     pub last_officer: Option<String>,
+    /// Who took the previous decision (separation of duties).
+    pub last_decider: Option<String>,
     /// For exits: user units still bound (the precondition).
     pub bound_user_units: i64,
     pub unit_id: i64,
+    /// Other applications of the same unit and kind still in the flow.
+    pub siblings: i64,
+    /// Made moot by a decision on another application of the unit.
+    pub obsolete: Option<crate::domain::judge::Obsolete>,
 }
 
 impl QueueRow {
@@ -293,6 +299,13 @@ pub struct Application {
     /// What confirming an exit would cancel: active capabilities,
     /// authorisations, and in-flight invitations and subscriptions.
     pub exit_effects: Option<ExitEffects>,
+    /// For exits: the user units still bound (at most 200).
+    pub bound: Vec<Binding>,
+    /// Other applications of the unit of the same kind still in the flow:
+    /// (id, state).
+    pub siblings: Vec<(i64, State)>,
+    /// Made moot by a decision on another application of the unit.
+    pub obsolete: Option<crate::domain::judge::Obsolete>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -1,5 +1,6 @@
 //! The bindings screen: a direct-connect unit's bound user units.
 
+use super::table::{TableRow, fitted_table};
 use super::{Theme, mark, safe};
 use crate::app::App;
 use crate::app::BindingsScreen;
@@ -9,22 +10,26 @@ use crate::store::Binding;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-fn row<'a>(app: &App, theme: &Theme, b: &BindingsScreen, r: &Binding, here: bool) -> Row<'a> {
-    Row::new(vec![
-        Span::styled(mark(here, b.selected.contains(r.id)), theme.marked),
-        Span::raw(r.id.to_string()),
-        Span::raw(safe(&r.user_uscc)),
-        Span::raw(safe(&r.user_name)),
-        Span::raw(crate::fmt::known_or(
-            r.relation.map(|x| x.label(app.ctx.zh())),
-            "",
-        )),
-        Span::raw(crate::fmt::beijing(r.since).format("%Y-%m-%d").to_string()),
-        Span::raw(format!("#{}", r.invitation_id)),
-    ])
-    .style(if here { theme.selected } else { theme.base })
+fn row(app: &App, theme: &Theme, b: &BindingsScreen, r: &Binding, here: bool) -> TableRow {
+    let relation = crate::fmt::known_or(r.relation.map(|x| x.label(app.ctx.zh())), "");
+    let since = crate::fmt::beijing(r.since).format("%Y-%m-%d").to_string();
+    TableRow {
+        cells: vec![
+            vec![Span::styled(
+                mark(here, b.selected.contains(r.id)),
+                theme.marked,
+            )],
+            vec![Span::raw(r.id.to_string())],
+            vec![Span::raw(safe(&r.user_uscc))],
+            vec![Span::raw(safe(&r.user_name))],
+            vec![Span::raw(relation)],
+            vec![Span::raw(since)],
+            vec![Span::raw(format!("#{}", r.invitation_id))],
+        ],
+        style: if here { theme.selected } else { theme.base },
+    }
 }
 
 /// Draws the bindings; returns the rows in view.
@@ -65,12 +70,12 @@ pub fn draw(f: &mut Frame, app: &App, b: &BindingsScreen, theme: &Theme, area: R
         return height;
     }
     let (top, end) = centred(vis.len(), b.cursor, height as usize);
-    let rows: Vec<Row> = vis[top..end]
+    let rows: Vec<TableRow> = vis[top..end]
         .iter()
         .enumerate()
         .map(|(i, &ri)| row(app, theme, b, &b.rows[ri], top + i == b.cursor))
         .collect();
-    let header = Row::new(vec![
+    let header = vec![
         "",
         app.t(L::ColId),
         app.t(L::ColUscc),
@@ -78,19 +83,19 @@ pub fn draw(f: &mut Frame, app: &App, b: &BindingsScreen, theme: &Theme, area: R
         app.t(L::Relation),
         app.t(L::ColSince),
         app.t(L::ColInvitation),
-    ])
-    .style(theme.title);
+    ];
     let widths = [
         Constraint::Length(2),
         Constraint::Length(7),
         Constraint::Length(18),
-        Constraint::Min(12),
+        // The name takes whatever room is left.
+        Constraint::Fill(1),
         Constraint::Length(if zh || inner.width < 100 { 12 } else { 20 }),
         Constraint::Length(10),
         Constraint::Length(8),
     ];
     f.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
+        fitted_table(header, &widths, rows, inner, theme.title),
         inner,
     );
     height

@@ -7,6 +7,7 @@ mod detail;
 mod modal;
 mod queue;
 mod results;
+pub mod table;
 pub mod theme;
 
 use crate::app::{App, Layout, Mode, Screen};
@@ -28,6 +29,23 @@ const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 /// Applicant or database text, safe to draw on one line.
 pub fn safe(s: &str) -> String {
     inert(s).into_owned()
+}
+
+/// A pane of the queue screen. The focused one is marked so that it shows
+/// without colour too: a heavy border and ◆ before its title.
+pub fn pane(theme: &Theme, focused: bool, title: String) -> ratatui::widgets::Block<'static> {
+    use ratatui::widgets::{Block, BorderType, Borders};
+    let block = Block::default().borders(Borders::ALL);
+    if focused {
+        block
+            .border_type(BorderType::Thick)
+            .border_style(theme.border_focus)
+            .title(Span::styled(format!("◆{title}"), theme.title))
+    } else {
+        block
+            .border_style(theme.border)
+            .title(Span::styled(title, theme.title))
+    }
 }
 
 /// A list row's mark: ▶ for the cursor, ✓ for chosen.
@@ -57,7 +75,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
     draw_header(f, app, theme, header);
     let mut layout = Layout::default();
     match &app.screen {
-        Screen::Queue => layout.queue_rows = queue::draw(f, app, theme, body),
+        Screen::Queue => (layout.queue_rows, layout.detail_rows) = queue::draw(f, app, theme, body),
         Screen::Bindings(b) => layout.list_rows = bindings::draw(f, app, b, theme, body),
         Screen::Results(r) => layout.list_rows = results::draw(f, app, r, theme, body),
     }
@@ -112,24 +130,11 @@ fn mend_left_edge(buf: &mut ratatui::buffer::Buffer, r: Rect) {
     }
 }
 
-fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let o = &app.ctx.officer;
-    let zh = app.ctx.zh();
-    let roles: Vec<&str> = o.roles.iter().map(|r| r.label(zh)).collect();
-    // A narrow terminal drops the common prefix of bureau names.
-    let bureau = if area.width < 110 {
-        o.bureau_name.trim_start_matches("国家税务总局").to_string()
-    } else {
-        o.bureau_name.clone()
-    };
-    let db = app.t(if app.ctx.embedded {
-        L::Embedded
-    } else {
-        L::Server
-    });
+/// How fresh the view is: working, may be stale, or current as of when.
+fn freshness(app: &App) -> String {
     let live = &app.live;
     // Work shorter than a spinner tick is not announced: no flicker.
-    let fresh = match (live.busy > 0 && live.spinner > 0, live.stale) {
+    match (live.busy > 0 && live.spinner > 0, live.stale) {
         (true, _) => format!(
             "{} {}",
             SPINNER[live.spinner % SPINNER.len()],
@@ -143,21 +148,49 @@ fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 .map(|t| crate::fmt::beijing(t).format("%H:%M:%S").to_string())
                 .unwrap_or_default()
         ),
+    }
+}
+
+/// The officer's part of the header, as long as the room allows: whole
+/// parts are dropped, least needed first (login, level, database, roles),
+/// before anything is cut.
+fn who(app: &App, room: usize) -> String {
+    let o = &app.ctx.officer;
+    let zh = app.ctx.zh();
+    let roles: Vec<&str> = o.roles.iter().map(|r| r.label(zh)).collect();
+    let roles = roles.join(app.t(L::ListSep));
+    let bureau = o.bureau_name.trim_start_matches("国家税务总局");
+    let full_bureau = if room >= 110 {
+        o.bureau_name.as_str()
+    } else {
+        bureau
     };
-    let left = format!(
-        " {} │ {} {} · {} · {} · {} │ {}",
-        app.t(L::Title),
-        safe(&o.name),
-        safe(&o.login),
-        safe(&bureau),
-        o.level.label(zh),
-        roles.join(app.t(L::ListSep)),
-        db
-    );
-    let right = format!("{fresh} ");
-    let rw = crate::fmt::width(&right);
-    let lw = (area.width as usize).saturating_sub(rw);
-    let line = Line::from(vec![Span::raw(fit(&left, lw)), Span::raw(right)]);
+    let db = app.t(if app.ctx.embedded {
+        L::Embedded
+    } else {
+        L::Server
+    });
+    let title = app.t(L::Title);
+    let (name, login, level) = (safe(&o.name), safe(&o.login), o.level.label(zh));
+    let b = safe(full_bureau);
+    let candidates = [
+        format!(" {title} │ {name} {login} · {b} · {level} · {roles} │ {db}"),
+        format!(" {title} │ {name} · {b} · {level} · {roles} │ {db}"),
+        format!(" {title} │ {name} · {b} · {roles} │ {db}"),
+        format!(" {title} │ {name} · {b} · {roles}"),
+        format!(" {title} │ {name} · {b}"),
+    ];
+    candidates
+        .into_iter()
+        .find(|c| crate::fmt::width(c) <= room)
+        .unwrap_or_else(|| crate::fmt::truncate(&format!(" {title} │ {name} · {b}"), room))
+}
+
+fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let right = format!("{} ", freshness(app));
+    let room = (area.width as usize).saturating_sub(crate::fmt::width(&right) + 1);
+    let left = who(app, room);
+    let line = Line::from(vec![Span::raw(fit(&left, room + 1)), Span::raw(right)]);
     f.render_widget(Paragraph::new(line).style(theme.header_bar), area);
 }
 
@@ -200,18 +233,34 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             (_, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
             _ => (app.t(L::Filter), app.queue.filter.clone()),
         };
-        spans.push(Span::styled(format!(" /{label}："), theme.key));
+        spans.push(Span::styled(
+            format!(" /{label}{}", app.t(L::Colon)),
+            theme.key,
+        ));
         spans.push(Span::raw(format!("{}▏", safe(&text))));
     } else if let Some(s) = &app.status {
-        spans.push(Span::styled(format!(" {}", safe(s)), theme.warn));
+        // A status longer than the line is cut with an ellipsis.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + 1);
+        let text = crate::fmt::truncate(&safe(s), room);
+        spans.push(Span::styled(format!(" {text}"), theme.warn));
     } else {
         let pending = app.pending_keys();
         if !pending.is_empty() {
             spans.push(Span::styled(format!(" {pending}… "), theme.key));
         }
+        // Whole hints, as many as fit: never half a label.
+        let mut used: usize = spans.iter().map(|s| s.width()).sum();
         for (k, label) in hints(app) {
-            spans.push(Span::styled(format!(" {k}"), theme.key));
-            spans.push(Span::styled(format!(" {label} "), theme.dim));
+            let key = format!(" {k}");
+            let text = format!(" {label} ");
+            let w = crate::fmt::width(&key) + crate::fmt::width(&text);
+            if used + w > area.width as usize {
+                break;
+            }
+            used += w;
+            spans.push(Span::styled(key, theme.key));
+            spans.push(Span::styled(text, theme.dim));
         }
     }
     f.render_widget(

@@ -1,5 +1,6 @@
 //! The queue screen: navigator, table (a window of rows), detail.
 
+use super::table::{TableRow, fitted_table};
 use super::{Theme, detail, safe};
 use crate::app::list::keep_in_view;
 use crate::app::{App, Focus};
@@ -10,13 +11,13 @@ use crate::store::QueueRow;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Borders, Paragraph};
 
-/// Draws the screen; returns the table rows in view.
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
+/// Draws the screen; returns the table rows and the detail rows in view.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> (u16, u16) {
     if app.queue.nodes.is_empty() {
         no_queues(f, app, theme, area);
-        return 0;
+        return (0, 0);
     }
     let nav_w = if area.width >= 110 { 22 } else { 17 };
     let [nav, right] =
@@ -27,7 +28,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
     navigator(f, app, theme, nav);
     let shown = rows(f, app, theme, table);
     detail::draw(f, app, theme, det);
-    shown
+    // The detail's body: its box and tab bar taken off.
+    (shown, det.height.saturating_sub(3))
 }
 
 /// An officer whose roles reach no queue is told so, and what they can do.
@@ -75,19 +77,12 @@ fn no_queues(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
-fn border(app: &App, theme: &Theme, focus: Focus) -> ratatui::style::Style {
-    if app.queue.focus == focus {
-        theme.border_focus
-    } else {
-        theme.border
-    }
-}
-
 fn navigator(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border(app, theme, Focus::Nav))
-        .title(Span::styled(app.t(L::Queues), theme.title));
+    let block = super::pane(
+        theme,
+        app.queue.focus == Focus::Nav,
+        app.t(L::Queues).into(),
+    );
     let inner = block.inner(area);
     f.render_widget(block, area);
     let w = inner.width as usize;
@@ -97,11 +92,11 @@ fn navigator(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut last_stage = None;
     for (i, n) in q.nodes.iter().enumerate() {
         if last_stage != Some(n.stage) {
-            lines.push(Line::from(Span::styled(n.stage.label(zh), theme.title)));
+            lines.push(Line::from(Span::styled(n.stage.short(zh), theme.title)));
             last_stage = Some(n.stage);
         }
         let name = match n.kind {
-            Some(k) => k.label(zh),
+            Some(k) => k.short(zh),
             None => app.t(L::All),
         };
         let count = n.count.map(|c| c.to_string()).unwrap_or_else(|| "…".into());
@@ -137,8 +132,8 @@ fn title(app: &App) -> String {
     let at = if w.rows.is_empty() { 0 } else { w.cursor + 1 };
     format!(
         "{} · {} {}{} · {}",
-        n.stage.label(zh),
-        n.kind.map(|k| k.label(zh)).unwrap_or(app.t(L::All)),
+        n.stage.short(zh),
+        n.kind.map(|k| k.short(zh)).unwrap_or(app.t(L::All)),
         w.total.map(|t| format!("{at}/{t}")).unwrap_or_default(),
         if q.filter.is_empty() {
             String::new()
@@ -166,10 +161,12 @@ fn header(app: &App, c: Columns) -> (Vec<&'static str>, Vec<Constraint>) {
         app.t(L::ColAge),
         app.t(L::ColChecks),
     ];
+    let kind_w = if app.ctx.zh() { 4 } else { 6 };
     let mut widths = vec![
         Constraint::Length(2),
-        Constraint::Length(4),
-        Constraint::Min(12),
+        Constraint::Length(kind_w),
+        // The name takes whatever room is left.
+        Constraint::Fill(1),
         Constraint::Length(18),
         Constraint::Length(4),
         Constraint::Length(7),
@@ -185,8 +182,37 @@ fn header(app: &App, c: Columns) -> (Vec<&'static str>, Vec<Constraint>) {
     (header, widths)
 }
 
+/// The name cell: what the row needs the officer to know first, then the
+/// name (cut, if need be, at its end).
+fn name_cell(app: &App, theme: &Theme, r: &QueueRow) -> Vec<Span<'static>> {
+    let q = &app.queue;
+    if let Some(note) = q.handled_note(&app.ctx, r.id) {
+        // Decided elsewhere while the officer was on it: who, what, when.
+        return vec![Span::styled(format!("⊘ {note}"), theme.warn)];
+    }
+    let mut spans = Vec::new();
+    if r.obsolete.is_some() {
+        spans.push(Span::styled(app.t(L::MarkObsolete), theme.bad));
+    }
+    if r.siblings > 0 {
+        let m = L::MarkSiblings.fill(app.ctx.lang, &[&r.siblings]);
+        spans.push(Span::styled(m, theme.warn));
+    }
+    if q.blocked_by_duties(&app.ctx, r) {
+        spans.push(Span::styled(app.t(L::MarkDuties), theme.dim));
+    }
+    spans.push(Span::raw(safe(&r.name)));
+    spans
+}
+
 /// One row's cells.
-fn cells<'a>(app: &App, theme: &Theme, r: &QueueRow, here: bool, c: Columns) -> Vec<Span<'a>> {
+fn cells(
+    app: &App,
+    theme: &Theme,
+    r: &QueueRow,
+    here: bool,
+    c: Columns,
+) -> Vec<Vec<Span<'static>>> {
     let q = &app.queue;
     let now = app.ctx.now();
     let mark = super::mark(here, q.selection.contains(r.id));
@@ -196,7 +222,7 @@ fn cells<'a>(app: &App, theme: &Theme, r: &QueueRow, here: bool, c: Columns) -> 
         if overdue { theme.warn } else { theme.base },
     );
     let checks = if q.handled_elsewhere.contains(&r.id) {
-        Span::styled(app.t(L::HandledElsewhere), theme.dim)
+        Span::styled("—", theme.dim)
     } else if r.failed_checks > 0 {
         let text = format!("{}✓ {}✗", r.passed_checks, r.failed_checks);
         Span::styled(text, theme.bad)
@@ -204,25 +230,30 @@ fn cells<'a>(app: &App, theme: &Theme, r: &QueueRow, here: bool, c: Columns) -> 
         Span::styled(format!("{}✓", r.passed_checks), theme.ok)
     };
     let mut cells = vec![
-        Span::styled(mark, theme.marked),
-        Span::raw(r.kind.label(app.ctx.zh())),
-        Span::raw(safe(&r.name)),
-        Span::raw(safe(&r.uscc)),
-        days,
-        checks,
+        vec![Span::styled(mark, theme.marked)],
+        vec![Span::raw(r.kind.short(app.ctx.zh()))],
+        name_cell(app, theme, r),
+        vec![Span::raw(safe(&r.uscc))],
+        vec![days],
+        vec![checks],
     ];
     if c.exit {
         let b = r.bound_user_units;
-        cells.push(if b > 0 {
+        cells.push(vec![if b > 0 {
             Span::styled(format!("{b}✗"), theme.bad)
         } else {
             Span::styled("0✓", theme.ok)
-        });
+        }]);
     }
     if c.wide {
         let at = crate::fmt::beijing(r.submitted_at).format("%Y-%m-%d %H:%M");
-        cells.push(Span::raw(at.to_string()));
-        cells.push(Span::raw(safe(r.last_officer.as_deref().unwrap_or("—"))));
+        cells.push(vec![Span::raw(at.to_string())]);
+        let who = r
+            .last_officer
+            .as_deref()
+            .map(|l| app.ctx.name_of(l))
+            .unwrap_or("—");
+        cells.push(vec![Span::raw(safe(who))]);
     }
     cells
 }
@@ -230,10 +261,7 @@ fn cells<'a>(app: &App, theme: &Theme, r: &QueueRow, here: bool, c: Columns) -> 
 /// The table of the rows in view; returns how many rows it has room for.
 fn rows(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
     let w = &app.queue.window;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border(app, theme, Focus::Table))
-        .title(Span::styled(title(app), theme.title));
+    let block = super::pane(theme, app.queue.focus == Focus::Table, title(app));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let height = inner.height.saturating_sub(1);
@@ -256,19 +284,21 @@ fn rows(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
     );
     let start = (top - w.offset).max(0) as usize;
     let end = (start + height as usize).min(w.rows.len());
-    let out: Vec<Row> = w.rows[start..end]
+    let out: Vec<TableRow> = w.rows[start..end]
         .iter()
         .enumerate()
         .map(|(i, r)| {
             let here = w.offset + (start + i) as i64 == w.cursor;
-            let style = if here { theme.selected } else { theme.base };
-            Row::new(cells(app, theme, r, here, cols)).style(style)
+            TableRow {
+                cells: cells(app, theme, r, here, cols),
+                style: if here { theme.selected } else { theme.base },
+            }
         })
         .collect();
     let (header, widths) = header(app, cols);
-    let table = Table::new(out, widths)
-        .header(Row::new(header).style(theme.title))
-        .column_spacing(1);
-    f.render_widget(table, inner);
+    f.render_widget(
+        fitted_table(header, &widths, out, inner, theme.title),
+        inner,
+    );
     height
 }

@@ -1,5 +1,6 @@
 //! The results screen: a batch's progress, then every item's result.
 
+use super::table::{TableRow, fitted_table};
 use super::{Theme, safe};
 use crate::app::list::centred;
 use crate::app::{App, ResultsScreen};
@@ -9,7 +10,7 @@ use crate::store::BatchItem;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Gauge, Row, Table};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
 fn summary(app: &App, r: &ResultsScreen) -> String {
     match &r.info {
@@ -55,23 +56,34 @@ fn gauge(app: &App, r: &ResultsScreen, theme: &Theme) -> Gauge<'static> {
         .gauge_style(theme.ok)
 }
 
-fn row<'a>(app: &App, theme: &Theme, it: &BatchItem, here: bool) -> Row<'a> {
+fn row(app: &App, theme: &Theme, it: &BatchItem, here: bool) -> TableRow {
+    let zh = app.ctx.zh();
     let (word, style, mark) = match it.outcome {
         ItemOutcome::Done => (app.t(L::Succeeded), theme.ok, "✓"),
         ItemOutcome::Pending => (app.t(L::Pending), theme.dim, "·"),
         ItemOutcome::Failed(FailureKind::Duplicate) => (app.t(L::SkippedRepeat), theme.dim, "–"),
         ItemOutcome::Failed(_) => (app.t(L::Failed), theme.bad, "✗"),
     };
-    Row::new(vec![
-        Span::raw(if here { "▶" } else { " " }),
-        Span::raw(format!("#{}", it.item_id)),
-        Span::styled(format!("{mark} {word}"), style),
-        Span::raw(safe(it.message.as_deref().unwrap_or(""))),
-    ])
-    .style(if here { theme.selected } else { theme.base })
+    let kind = it.kind.map(|k| k.short(zh)).unwrap_or(app.t(L::KindUnbind));
+    let step = match (it.from, it.to) {
+        (Some(f), Some(t)) => format!("{}→{}", f.label(zh), t.label(zh)),
+        _ => String::new(),
+    };
+    TableRow {
+        cells: vec![
+            vec![Span::raw(if here { "▶" } else { " " })],
+            vec![Span::raw(format!("#{}", it.item_id))],
+            vec![Span::raw(kind)],
+            vec![Span::raw(safe(it.unit.as_deref().unwrap_or("")))],
+            vec![Span::raw(step)],
+            vec![Span::styled(format!("{mark} {word}"), style)],
+        ],
+        style: if here { theme.selected } else { theme.base },
+    }
 }
 
-/// Draws a batch's progress and results; returns the rows in view.
+/// Draws a batch's progress and results, and the selected item's detail;
+/// returns the rows in view.
 pub fn draw(f: &mut Frame, app: &App, r: &ResultsScreen, theme: &Theme, area: Rect) -> u16 {
     let block = Block::default()
         .borders(Borders::ALL)
@@ -79,32 +91,46 @@ pub fn draw(f: &mut Frame, app: &App, r: &ResultsScreen, theme: &Theme, area: Re
         .title(Span::styled(summary(app, r), theme.title));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [bar, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    let [bar, list, note] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
     f.render_widget(gauge(app, r, theme), bar);
     let vis = r.visible();
     let height = list.height.saturating_sub(1);
     let (top, end) = centred(vis.len(), r.cursor, height as usize);
-    let rows: Vec<Row> = vis[top..end]
+    let rows: Vec<TableRow> = vis[top..end]
         .iter()
         .enumerate()
         .map(|(i, it)| row(app, theme, it, top + i == r.cursor))
         .collect();
-    let header = Row::new(vec![
+    let header = vec![
         "",
         app.t(L::ColItem),
+        app.t(L::ColKind),
+        app.t(L::ColName),
+        app.t(L::ColStep),
         app.t(L::ColResult),
-        app.t(L::ColDetail),
-    ])
-    .style(theme.title);
+    ];
+    let zh = app.ctx.zh();
     let widths = [
         Constraint::Length(1),
-        Constraint::Length(9),
         Constraint::Length(8),
-        Constraint::Min(20),
+        Constraint::Length(if zh { 4 } else { 6 }),
+        Constraint::Fill(1),
+        Constraint::Length(if zh { 15 } else { 24 }),
+        Constraint::Length(if zh { 14 } else { 18 }),
     ];
-    f.render_widget(
-        Table::new(rows, widths).header(header).column_spacing(1),
-        list,
-    );
+    f.render_widget(fitted_table(header, &widths, rows, list, theme.title), list);
+    // The selected item's message in full, wrapped: never cut.
+    if let Some(it) = vis.get(r.cursor).filter(|i| i.message.is_some()) {
+        let text = app.ctx.lang.half(it.message.as_deref().unwrap_or(""));
+        f.render_widget(
+            Paragraph::new(Span::styled(safe(&text), theme.dim)).wrap(Wrap { trim: false }),
+            note,
+        );
+    }
     height
 }

@@ -25,6 +25,8 @@ pub struct Theme {
     pub border_focus: Style,
     pub header_bar: Style,
     pub key: Style,
+    /// The text cursor of an editor.
+    pub cursor: Style,
 }
 
 impl Theme {
@@ -48,6 +50,7 @@ impl Theme {
                 border_focus: s.fg(Color::Indexed(75)),
                 header_bar: s.bg(Color::Indexed(236)).fg(Color::Indexed(252)),
                 key: s.fg(Color::Indexed(117)).add_modifier(Modifier::BOLD),
+                cursor: s.add_modifier(Modifier::REVERSED),
             },
             ThemeName::Sixteen => Theme {
                 name,
@@ -66,6 +69,7 @@ impl Theme {
                 border_focus: s.fg(Color::Cyan),
                 header_bar: s.bg(Color::Blue).fg(Color::White),
                 key: s.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                cursor: s.add_modifier(Modifier::REVERSED),
             },
             ThemeName::None => Theme {
                 name,
@@ -81,6 +85,7 @@ impl Theme {
                 border_focus: s.add_modifier(Modifier::BOLD),
                 header_bar: s.add_modifier(Modifier::REVERSED),
                 key: s.add_modifier(Modifier::BOLD),
+                cursor: s.add_modifier(Modifier::REVERSED),
             },
         }
     }

@@ -155,6 +155,7 @@ pub async fn console_app(
         thresholds: store.thresholds.clone(),
         overdue_days: 7,
         clock,
+        names: Default::default(),
     });
     let fx = app.start();
     leqi_console::console::headless::settle(&mut app, &exec, fx).await;

@@ -15,6 +15,12 @@ pub enum Modal {
     Help {
         scroll: u16,
     },
+    /// A text read full screen, such as a material.
+    Reader {
+        title: String,
+        lines: Vec<String>,
+        scroll: u16,
+    },
     /// A question; `then` is carried out on yes.
     Confirm {
         title: String,
@@ -22,11 +28,18 @@ pub enum Modal {
         then: Vec<Cmd>,
     },
     Reason(Box<ReasonDialog>),
-    /// A notice: any key closes it.
+    /// A notice: any key closes it; the key it offers does what it says.
     Message {
         title: String,
         lines: Vec<String>,
+        offer: Option<Offer>,
     },
+}
+
+/// What a notice offers: the screen's key for `action` carries out `then`.
+pub struct Offer {
+    pub action: KeyAction,
+    pub then: Vec<Cmd>,
 }
 
 impl Modal {
@@ -34,6 +47,7 @@ impl Modal {
         Modal::Message {
             title: title.to_string(),
             lines,
+            offer: None,
         }
     }
 
@@ -43,26 +57,27 @@ impl Modal {
 
     pub fn mode(&self) -> Mode {
         match self {
-            Modal::Help { .. } => Mode::Help,
-            Modal::Confirm { .. } | Modal::Message { .. } => Mode::Confirm,
+            Modal::Help { .. } | Modal::Reader { .. } => Mode::Help,
+            Modal::Confirm { .. } => Mode::Confirm,
+            Modal::Message { .. } => Mode::Notice,
             Modal::Reason(_) => Mode::Reason,
         }
     }
 
     pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
         match self {
-            Modal::Help { scroll } => help::on_action(scroll, a),
+            Modal::Help { scroll } | Modal::Reader { scroll, .. } => help::on_action(scroll, a),
             Modal::Confirm { then, .. } => confirm::on_action(then, a),
-            Modal::Message { .. } => confirm::on_notice(a),
+            Modal::Message { offer, .. } => confirm::on_notice(offer, a),
             Modal::Reason(d) => d.on_action(ctx, a),
         }
     }
 
     /// A key no binding claims.
-    pub fn on_input(&mut self, ev: KeyEvent) -> Vec<Cmd> {
+    pub fn on_input(&mut self, ctx: &Ctx, ev: KeyEvent) -> Vec<Cmd> {
         match self {
             Modal::Reason(d) => d.on_input(ev),
-            Modal::Message { .. } => vec![Cmd::Close],
+            Modal::Message { offer, .. } => confirm::on_notice_key(ctx, offer, ev),
             _ => vec![],
         }
     }

@@ -129,6 +129,16 @@ impl ReasonDialog {
         vec![]
     }
 
+    /// Undoes the last edit (a template's insertion included).
+    fn undo(&mut self) -> Vec<Cmd> {
+        if self.textarea.undo() {
+            self.template = None;
+            self.error = None;
+            return vec![Cmd::Run(self.save())];
+        }
+        vec![]
+    }
+
     pub fn on_action(&mut self, ctx: &Ctx, a: KeyAction) -> Vec<Cmd> {
         match a {
             // The draft stays on disk and is offered next time.
@@ -143,11 +153,16 @@ impl ReasonDialog {
                 )),
             ],
             KeyAction::NextTemplate | KeyAction::PrevTemplate => self.template(a),
+            KeyAction::Undo => self.undo(),
             KeyAction::Submit => self.submit(ctx),
             _ => vec![],
         }
     }
 
+    /// Inserts a template at the cursor; pressed again, the next template
+    /// takes the place of the one just inserted. Typed text is never
+    /// replaced, the insertion undoes like any edit, and the draft on disk
+    /// keeps what the officer typed.
     fn template(&mut self, a: KeyAction) -> Vec<Cmd> {
         let n = self.templates.len();
         if n == 0 {
@@ -159,10 +174,13 @@ impl ReasonDialog {
             (Some(i), KeyAction::NextTemplate) => (i + 1) % n,
             (Some(i), _) => (i + n - 1) % n,
         };
-        self.textarea = new_textarea(self.templates[next]);
+        if self.template.is_some() {
+            self.textarea.undo();
+        }
+        self.textarea.insert_str(self.templates[next]);
         self.template = Some(next);
         self.error = None;
-        vec![Cmd::Run(self.save())]
+        vec![]
     }
 
     fn submit(&mut self, ctx: &Ctx) -> Vec<Cmd> {
@@ -187,14 +205,17 @@ impl ReasonDialog {
             ReasonTarget::Many { op, items, summary } => {
                 let mut lines = summary;
                 lines.push(format!(
-                    "{}：{}",
+                    "{}{}{}",
                     ctx.t(L::ReasonTitle),
+                    ctx.t(L::Colon),
                     crate::fmt::truncate(&reason.replace('\n', " "), 60)
                 ));
                 let title = batch_title(ctx, op, items.len());
                 let then = vec![
                     Cmd::Run(Effect::CancelBatch(false)),
-                    Cmd::Push(Screen::Results(ResultsScreen::running())),
+                    Cmd::Push(Screen::Results(ResultsScreen::running(Some(
+                        self.draft_key.clone(),
+                    )))),
                     Cmd::Run(Effect::StartBatch {
                         op,
                         reason: Some(reason),

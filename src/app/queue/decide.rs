@@ -3,7 +3,8 @@
 //! what the console does with the answer.
 
 use super::QueueScreen;
-use crate::app::modal::{ReasonDialog, ReasonTarget};
+use crate::app::BindingsScreen;
+use crate::app::modal::{Offer, ReasonDialog, ReasonTarget};
 use crate::app::results::{ResultsScreen, batch_title};
 use crate::app::{Cmd, Ctx, Effect, Failure, Modal, Mode, Screen};
 use crate::domain::text::inert;
@@ -30,6 +31,13 @@ impl QueueScreen {
     /// The stage the officer may act on for the selected item; otherwise
     /// the commands that say why (still loading, or not theirs to decide).
     fn actionable_stage(&self, ctx: &Ctx) -> Result<(Stage, &Application), Vec<Cmd>> {
+        // A row another officer decided while this one was on it: said, not acted on.
+        if let Some(id) = self.window.selected().map(|r| r.id)
+            && self.handled_elsewhere.contains(&id)
+        {
+            let note = self.handled_note(ctx, id).unwrap_or_default();
+            return Err(vec![Cmd::Notice(L::Conflict, vec![note])]);
+        }
         let Some(d) = self.selected_detail() else {
             let why = match self.window.selected() {
                 Some(_) => L::Loading,
@@ -67,19 +75,22 @@ impl QueueScreen {
             .iter()
             .map(|(k, n)| format!("{} {n}", k.label(zh)))
             .collect();
-        let mut lines = vec![kinds.join("、")];
+        let mut lines = vec![kinds.join(ctx.t(L::ListSep))];
+        // Each kind's own step: kinds pass through different stages.
         if let Some(n) = self.node() {
-            let step = n
-                .kinds
-                .first()
-                .and_then(|k| workflow::step(*k, n.stage.state(), decision).ok());
-            if let Some(s) = step {
-                lines.push(format!(
-                    "{} → {}（{}）",
-                    n.stage.label(zh),
-                    s.to.label(zh),
-                    s.action.label(zh)
-                ));
+            for (k, count) in &by_kind {
+                if let Ok(s) = workflow::step(*k, n.stage.state(), decision) {
+                    lines.push(L::KindStep.fill(
+                        ctx.lang,
+                        &[
+                            &k.label(zh),
+                            count,
+                            &n.stage.label(zh),
+                            &s.to.label(zh),
+                            &s.action.label(zh),
+                        ],
+                    ));
+                }
             }
         }
         lines.push(ctx.t(L::BatchEachChecked).into());
@@ -93,7 +104,7 @@ impl QueueScreen {
         let lines = self.selection_summary(ctx, Decision::Pass);
         let then = vec![
             Cmd::Run(Effect::CancelBatch(false)),
-            Cmd::Push(Screen::Results(ResultsScreen::running())),
+            Cmd::Push(Screen::Results(ResultsScreen::running(None))),
             Cmd::Run(Effect::StartBatch {
                 op,
                 reason: None,
@@ -113,9 +124,18 @@ impl QueueScreen {
         };
         let zh = ctx.zh();
         if d.kind == Kind::Exit && d.bound_user_units > 0 {
+            // The key the notice names opens the bindings it speaks of.
             let keys = ctx.keys(Mode::Normal, KeyAction::Bindings);
             let line = L::ExitStillBound.fill(ctx.lang, &[&d.bound_user_units, &keys]);
-            return vec![Cmd::Notice(L::ExitBlocked, vec![line])];
+            let then = BindingsScreen::open(d.unit.id, d.unit.facts.name.clone(), Cmd::Push);
+            return vec![Cmd::Open(Modal::Message {
+                title: ctx.t(L::ExitBlocked).into(),
+                lines: vec![line],
+                offer: Some(Offer {
+                    action: KeyAction::Bindings,
+                    then,
+                }),
+            })];
         }
         let Ok(step) = workflow::step(d.kind, d.state, Decision::Pass) else {
             return vec![];
@@ -129,6 +149,17 @@ impl QueueScreen {
             ),
             format!("{} → {}", d.state.label(zh), step.to.label(zh)),
         ];
+        // The checks that fail are said before the officer decides.
+        let failing: Vec<String> = self
+            .checks
+            .iter()
+            .filter(|c| c.outcome == crate::domain::checks::Outcome::Fail)
+            .map(|c| format!("✗{}{}{}", c.id.label(zh), ctx.t(L::Colon), c.detail(zh)))
+            .collect();
+        if !failing.is_empty() {
+            lines.push(L::ChecksFail.fill(ctx.lang, &[&failing.len()]));
+            lines.extend(failing);
+        }
         if let Some(fx) = d
             .exit_effects
             .as_ref()
@@ -210,14 +241,14 @@ impl QueueScreen {
                 // item, keep the row marked; a typed reason stays in its draft.
                 self.handled_elsewhere.insert(id);
                 let mut cmds = vec![
-                    Cmd::Notice(L::Conflict, vec![f.message]),
+                    Cmd::Notice(L::Conflict, vec![ctx.said(&f)]),
                     Cmd::Run(self.counts_effect()),
                 ];
                 cmds.extend(self.reload_detail());
                 cmds.push(Cmd::Stale);
                 cmds
             }
-            Err(f) => vec![Cmd::Notice(L::CannotAct, vec![f.message])],
+            Err(f) => vec![Cmd::Notice(L::CannotAct, vec![ctx.said(&f)])],
         }
     }
 

@@ -80,8 +80,11 @@ pub struct QueueScreen {
     detail_seq: u64,
     pub tab: Tab,
     pub detail_scroll: u16,
+    /// Rows of the detail pane at the last frame.
+    pub detail_height: u16,
     pub material: usize,
-    /// Items another officer decided first: marked, not acted on.
+    /// Items another officer decided while this one was on them: kept in
+    /// place, marked, not acted on, until the cursor leaves them.
     pub handled_elsewhere: HashSet<i64>,
     /// Chosen applications: id -> (version seen, kind).
     pub selection: Selection<(i64, Kind)>,
@@ -132,6 +135,7 @@ impl QueueScreen {
             detail_seq: 0,
             tab: Tab::Overview,
             detail_scroll: 0,
+            detail_height: 0,
             material: 0,
             handled_elsewhere: HashSet::new(),
             selection: Selection::default(),
@@ -228,7 +232,7 @@ impl QueueScreen {
             q.limit = (self.window.rows.len() as i64).clamp(PAGE, WINDOW_MAX as i64);
             cmds.push(Cmd::Run(Effect::LoadPage {
                 seq,
-                mode: PageMode::Replace(offset),
+                mode: PageMode::Refresh(offset),
                 query: q,
             }));
         }
@@ -268,8 +272,20 @@ impl QueueScreen {
         self.detail_cmds()
     }
 
-    fn move_cursor(&mut self, ctx: &Ctx, delta: i64) -> Vec<Cmd> {
+    fn move_cursor(&mut self, ctx: &Ctx, mut delta: i64) -> Vec<Cmd> {
         let mut cmds = Vec::new();
+        // Leaving a row decided elsewhere lets it go: the rows after it
+        // slide up, so a step down lands on the next one.
+        let here = self.window.selected().map(|r| r.id);
+        if delta != 0
+            && let Some(id) = here.filter(|id| self.handled_elsewhere.contains(id))
+        {
+            self.window.remove(id);
+            self.handled_elsewhere.remove(&id);
+            if delta > 0 {
+                delta -= 1;
+            }
+        }
         if let Some(f) = self.window.move_by(delta, self.sort)
             && let Some(query) = self.query(ctx, Some(f.key), f.direction)
         {
@@ -288,9 +304,39 @@ impl QueueScreen {
         self.reload(ctx, 0)
     }
 
-    pub fn on_layout(&mut self, rows: u16) {
+    pub fn on_layout(&mut self, rows: u16, detail: u16) {
         self.window.view_height = i64::from(rows.max(1));
         self.window.scroll();
+        self.detail_height = detail;
+    }
+
+    /// Who decided a row elsewhere, and when: "已由 赵一 受理 · 05:19".
+    pub fn handled_note(&self, ctx: &Ctx, id: i64) -> Option<String> {
+        if !self.handled_elsewhere.contains(&id) {
+            return None;
+        }
+        let last = self
+            .detail
+            .as_ref()
+            .filter(|d| d.id == id)
+            .and_then(|d| d.history.last());
+        let Some(last) = last else {
+            return Some(ctx.t(L::HandledElsewhere).into());
+        };
+        let who = ctx.name_of(&last.officer);
+        let what = crate::fmt::known_or(
+            Action::parse(&last.action).map(|a| a.label(ctx.zh())),
+            &last.action,
+        );
+        let at = crate::fmt::beijing(last.at).format("%H:%M");
+        Some(L::HandledBy.fill(ctx.lang, &[&who, &what, &at]))
+    }
+
+    /// Separation of duties stops this officer deciding the row: they took
+    /// its previous decision.
+    pub fn blocked_by_duties(&self, ctx: &Ctx, r: &QueueRow) -> bool {
+        ctx.workflow.separation_of_duties
+            && r.last_decider.as_deref() == Some(ctx.officer.login.as_str())
     }
 
     pub fn is_overdue(
@@ -323,6 +369,9 @@ impl QueueScreen {
                 self.focus = order[(i + d).rem_euclid(3) as usize];
                 vec![]
             }
+            K::Open if self.focus == Focus::Detail && self.tab == Tab::Materials => {
+                self.read_material(ctx)
+            }
             K::Open => {
                 self.focus = match self.focus {
                     Focus::Nav => Focus::Table,
@@ -340,8 +389,9 @@ impl QueueScreen {
             K::Sort => {
                 self.sort = self.sort.next();
                 let mut cmds = vec![Cmd::Status(format!(
-                    "{}：{}",
+                    "{}{}{}",
                     ctx.t(L::Sort),
+                    ctx.t(L::Colon),
                     self.sort.label(ctx.zh())
                 ))];
                 cmds.extend(self.reload(ctx, 0));
@@ -400,7 +450,7 @@ impl QueueScreen {
                     let n = self.detail.as_ref().map_or(0, |d| d.materials.len());
                     self.material =
                         (self.material as i64 + step).clamp(0, n.saturating_sub(1) as i64) as usize;
-                    self.detail_scroll = 0;
+                    self.show_material();
                 } else {
                     self.detail_scroll =
                         (i64::from(self.detail_scroll) + step).clamp(0, 10_000) as u16;
@@ -449,6 +499,38 @@ impl QueueScreen {
             _ => self.selection.clear(),
         }
         vec![]
+    }
+
+    /// The chosen material full screen.
+    fn read_material(&self, ctx: &Ctx) -> Vec<Cmd> {
+        let Some(m) = self
+            .detail
+            .as_ref()
+            .and_then(|d| d.materials.get(self.material))
+        else {
+            return vec![];
+        };
+        let title = format!("{} · {}", m.kind.label(ctx.zh()), m.file_name);
+        vec![Cmd::Open(Modal::Reader {
+            title,
+            lines: crate::domain::text::inert_lines(&m.content),
+            scroll: 0,
+        })]
+    }
+
+    /// Keeps the chosen material's line in view of the detail pane.
+    fn show_material(&mut self) {
+        let missing = self
+            .detail
+            .as_ref()
+            .map_or(0, |d| d.missing_materials().len());
+        let line = (missing + self.material) as u16;
+        let height = self.detail_height.max(1);
+        if line < self.detail_scroll {
+            self.detail_scroll = line;
+        } else if line >= self.detail_scroll + height {
+            self.detail_scroll = line + 1 - height;
+        }
     }
 
     fn mark_paper(&mut self) -> Vec<Cmd> {
@@ -518,7 +600,18 @@ impl QueueScreen {
                 mode,
                 result: Ok(page),
             } if seq == self.window.seq => {
+                let held = self.window.selected().cloned();
                 self.window.on_page(mode, page);
+                match (mode, held) {
+                    (PageMode::Refresh(_), Some(row))
+                        if !self.window.rows.iter().any(|r| r.id == row.id) =>
+                    {
+                        self.handled_elsewhere.insert(row.id);
+                        self.window.hold(row);
+                    }
+                    (PageMode::Refresh(_), _) => {}
+                    _ => self.handled_elsewhere.clear(),
+                }
                 self.detail_cmds()
             }
             Msg::Detail {
@@ -536,8 +629,15 @@ impl QueueScreen {
                 result,
             } => self.on_decided(ctx, id, decision, result),
             Msg::PaperMarked(Ok(())) => {
+                // Read again where the officer is: the same material chosen.
                 let mut cmds = vec![Cmd::Status(ctx.t(L::PaperReceived).into())];
-                cmds.extend(self.reload_detail());
+                if let Some(id) = self.detail.as_ref().map(|d| d.id) {
+                    self.detail_seq += 1;
+                    cmds.push(Cmd::Run(Effect::LoadDetail {
+                        seq: self.detail_seq,
+                        id,
+                    }));
+                }
                 cmds
             }
             Msg::Selected(Ok(items)) => {
@@ -549,14 +649,14 @@ impl QueueScreen {
             | Msg::Page { result: Err(e), .. }
             | Msg::Detail { result: Err(e), .. }
             | Msg::PaperMarked(Err(e))
-            | Msg::Selected(Err(e)) => self.on_failed(e),
+            | Msg::Selected(Err(e)) => self.on_failed(ctx, e),
             _ => vec![],
         }
     }
 
     /// A load failed: one line in the status bar.
-    fn on_failed(&mut self, e: Failure) -> Vec<Cmd> {
+    fn on_failed(&mut self, ctx: &Ctx, e: Failure) -> Vec<Cmd> {
         self.window.loading = false;
-        vec![Cmd::Status(e.message)]
+        vec![Cmd::Status(ctx.said(&e))]
     }
 }

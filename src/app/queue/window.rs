@@ -111,7 +111,7 @@ impl Window {
         self.loading = false;
         let n = page.rows.len() as i64;
         match mode {
-            PageMode::Replace(offset) => {
+            PageMode::Replace(offset) | PageMode::Refresh(offset) => {
                 self.rows = page.rows;
                 self.offset = offset;
                 self.more_after = page.more;
@@ -167,6 +167,17 @@ impl Window {
         }
     }
 
+    /// Keeps a row that left the queue at the cursor, where the officer
+    /// was reading it.
+    pub fn hold(&mut self, row: QueueRow) {
+        let at = usize::try_from(self.cursor - self.offset)
+            .unwrap_or(0)
+            .min(self.rows.len());
+        self.rows.insert(at, row);
+        self.cursor = self.offset + at as i64;
+        self.total = self.total.map(|t| t + 1);
+    }
+
     /// An item left the queue here (decided by this officer).
     pub fn remove(&mut self, id: i64) {
         if let Some(i) = self.rows.iter().position(|r| r.id == id) {
@@ -199,8 +210,11 @@ mod tests {
             passed_checks: 0,
             failed_checks: 0,
             last_officer: None,
+            last_decider: None,
             bound_user_units: 0,
             unit_id: id,
+            siblings: 0,
+            obsolete: None,
         }
     }
 

@@ -25,9 +25,22 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(fit(&action, 10), theme.title),
         ];
         if let Some(r) = &e.reason {
-            spans.push(Span::raw(format!(" {}", safe(r))));
+            spans.push(Span::raw(format!(" {}", safe(&material_named(d, r)))));
         }
         lines.push(Line::from(spans));
     }
     lines
+}
+
+/// An older paper-receipt event names its material by number ("材料 1838"):
+/// shown by the material's kind and file name.
+fn material_named(d: &Application, reason: &str) -> String {
+    let named = reason
+        .strip_prefix("材料 ")
+        .and_then(|n| n.parse::<i64>().ok())
+        .and_then(|id| d.materials.iter().find(|m| m.id == id));
+    match named {
+        Some(m) => format!("{}：{}", m.kind.zh(), m.file_name),
+        None => reason.to_string(),
+    }
 }

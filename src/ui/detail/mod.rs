@@ -15,7 +15,7 @@ use crate::i18n::Msg as L;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Tabs, Wrap};
+use ratatui::widgets::{Paragraph, Tabs, Wrap};
 
 pub(super) fn kv<'a>(app: &App, theme: &Theme, label: L, value: String, w: usize) -> Line<'a> {
     Line::from(vec![
@@ -42,11 +42,6 @@ pub(super) fn code_mark(code: &str, app: &App) -> String {
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.ctx.zh();
-    let border = if app.queue.focus == Focus::Detail {
-        theme.border_focus
-    } else {
-        theme.border
-    };
     let title = match &app.queue.detail {
         Some(d) => format!(
             "#{} {} · {} · {} {}",
@@ -58,10 +53,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ),
         None => app.t(L::NoSelection).to_string(),
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(border)
-        .title(Span::styled(title, theme.title));
+    let block = super::pane(theme, app.queue.focus == Focus::Detail, title);
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [tabs, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);

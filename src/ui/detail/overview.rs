@@ -41,7 +41,7 @@ fn facts(app: &App, d: &Application) -> Vec<(L, String)> {
         (L::Bureau, safe(&d.county_name)),
         (
             L::State,
-            format!("{} · {submitted} {}", d.state.label(zh), d.kind.full_zh()),
+            format!("{} · {submitted} {}", d.state.label(zh), d.kind.full(zh)),
         ),
         match &f.authorised_uscc {
             Some(c) => (

@@ -9,7 +9,7 @@ use crate::keymap::KeyAction;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 /// A box of lines with a title and a footer line, sized to its text.
 struct Dialog<'a> {
@@ -29,19 +29,49 @@ fn draw(f: &mut Frame, d: Dialog, theme_title: ratatui::style::Style, area: Rect
     } else {
         text_w
     };
-    let r = centered(area, w.clamp(36, 76) as u16 + 4, d.height);
+    let w = w.clamp(36, 76) as u16 + 4;
+    // Lines broken to the box by display width (CJK has no spaces to
+    // break at); the footer always shows, a cut is marked.
+    let inner_w = w.saturating_sub(4).max(1) as usize;
+    let mut body: Vec<Line> = Vec::new();
+    for l in d.lines {
+        let style = l.style;
+        for piece in crate::fmt::wrap(&l.to_string(), inner_w) {
+            body.push(Line::from(piece).style(style));
+        }
+    }
+    let h = (body.len() as u16 + 4).max(d.height).min(area.height);
+    let r = centered(area, w, h);
     f.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(d.style)
         .title(Span::styled(format!(" {} ", d.title), theme_title));
-    let mut text = d.lines;
-    text.push(Line::from(""));
-    text.push(d.footer);
-    f.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-        r,
-    );
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let [text, _, foot] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Min(1),
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Length(1),
+    ])
+    .areas(inner);
+    let room = text.height as usize;
+    if body.len() > room && room > 0 {
+        body.truncate(room - 1);
+        body.push(Line::from("…"));
+    }
+    let text_area = Rect {
+        x: text.x + 1,
+        width: text.width.saturating_sub(1),
+        ..text
+    };
+    f.render_widget(Paragraph::new(body), text_area);
+    let foot_area = Rect {
+        x: foot.x + 1,
+        width: foot.width.saturating_sub(1),
+        ..foot
+    };
+    f.render_widget(Paragraph::new(d.footer), foot_area);
     r
 }
 
@@ -73,13 +103,29 @@ pub fn notice(
     app: &App,
     title: &str,
     lines: &[String],
+    offer: Option<&crate::app::modal::Offer>,
     theme: &Theme,
     area: Rect,
 ) -> Rect {
+    // The key the notice offers, then what any other key does.
+    let mut footer = Vec::new();
+    if let Some(o) = offer {
+        let keys = app.ctx.keys(crate::app::Mode::Normal, o.action);
+        footer.push(Span::styled(format!("{keys} "), theme.key));
+        footer.push(Span::raw(format!("{}   ", o.action.describe(app.ctx.lang))));
+    }
+    footer.push(Span::styled(
+        app.t(if offer.is_some() {
+            L::OtherKeysClose
+        } else {
+            L::PressAnyKey
+        }),
+        theme.dim,
+    ));
     let d = Dialog {
         title,
         lines: lines.iter().map(|l| Line::from(safe(l))).collect(),
-        footer: Line::from(Span::styled(app.t(L::PressAnyKey), theme.dim)),
+        footer: Line::from(footer),
         title_width: false,
         height: (lines.len() as u16 + 4).max(5) + 2,
         style: theme.bad,

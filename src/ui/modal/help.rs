@@ -28,14 +28,6 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16, theme: &Theme, area: Rect) ->
         rows.push((ks.join(" / "), a.describe(app.ctx.lang).to_string()));
     }
     let r = centered(area, 72, area.height);
-    f.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focus)
-        .title(Span::styled(
-            format!(" {} · {} ", app.t(L::Help), app.t(L::HelpClose)),
-            theme.title,
-        ));
     let kw = rows
         .iter()
         .map(|(k, _)| width(k))
@@ -54,6 +46,55 @@ pub fn draw(f: &mut Frame, app: &App, scroll: u16, theme: &Theme, area: Rect) ->
             Span::raw(d),
         ]));
     }
-    f.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), r);
+    let title = format!("{} · {}", app.t(L::Help), app.t(L::HelpClose));
+    scrolled(f, r, title, lines, scroll, theme);
     r
+}
+
+/// Lines in a box, scrolled (never past the last page), with where one
+/// is in them in the title: "12–30/48".
+pub fn scrolled(
+    f: &mut Frame,
+    r: Rect,
+    title: String,
+    lines: Vec<Line<'static>>,
+    scroll: u16,
+    theme: &Theme,
+) {
+    f.render_widget(Clear, r);
+    let height = r.height.saturating_sub(2) as usize;
+    let total = lines.len();
+    let top = (scroll as usize).min(total.saturating_sub(height));
+    let last = (top + height).min(total);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            format!(" {title} · {}–{last}/{total} ", top + 1),
+            theme.title,
+        ));
+    f.render_widget(
+        Paragraph::new(lines).block(block).scroll((top as u16, 0)),
+        r,
+    );
+}
+
+/// A text read full screen, wrapped to the width.
+pub fn reader(
+    f: &mut Frame,
+    title: &str,
+    text: &[String],
+    scroll: u16,
+    theme: &Theme,
+    area: Rect,
+) -> Rect {
+    let width = area.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    for l in text {
+        for piece in crate::fmt::wrap(l, width.max(1)) {
+            lines.push(Line::from(piece));
+        }
+    }
+    scrolled(f, area, crate::ui::safe(title), lines, scroll, theme);
+    area
 }

@@ -43,8 +43,17 @@ pub(super) fn key_hint(app: &App, mode: &str, pairs: &[(KeyAction, L)]) -> Line<
 pub fn draw(f: &mut Frame, app: &App, modal: &Modal, theme: &Theme, area: Rect) -> Rect {
     match modal {
         Modal::Confirm { title, lines, .. } => confirm::confirm(f, app, title, lines, theme, area),
-        Modal::Message { title, lines } => confirm::notice(f, app, title, lines, theme, area),
+        Modal::Message {
+            title,
+            lines,
+            offer,
+        } => confirm::notice(f, app, title, lines, offer.as_ref(), theme, area),
         Modal::Help { scroll } => help::draw(f, app, *scroll, theme, area),
+        Modal::Reader {
+            title,
+            lines,
+            scroll,
+        } => help::reader(f, title, lines, *scroll, theme, area),
         Modal::Reason(d) => reason::draw(f, app, d, theme, area),
     }
 }

@@ -59,7 +59,10 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
         .border_style(theme.border);
     let ti = tb.inner(text);
     f.render_widget(tb, text);
-    f.render_widget(&d.textarea, ti);
+    f.render_widget(
+        Paragraph::new(wrapped(d, ti.width as usize, ti.height as usize, theme)),
+        ti,
+    );
     if let Some(e) = &d.error {
         f.render_widget(
             Paragraph::new(Span::styled(format!("✗ {e}"), theme.bad)),
@@ -117,4 +120,64 @@ fn keys_line(app: &App, theme: &Theme) -> Line<'static> {
         Span::styled("Enter ", theme.key),
         Span::raw(app.t(L::NewLine)),
     ])
+}
+
+/// The text wrapped to the box by display width, scrolled so that the
+/// cursor and the text around it are always in view, the cursor shown as
+/// a reversed cell.
+fn wrapped(d: &ReasonDialog, width: usize, height: usize, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::domain::text::inert;
+    let width = width.max(2);
+    let (crow, ccol) = d.textarea.cursor();
+    // Visual lines: (text, the cursor's character index in it, if here).
+    let mut visual: Vec<(Vec<char>, Option<usize>)> = Vec::new();
+    let mut cursor_line = 0;
+    for (row, line) in d.textarea.lines().iter().enumerate() {
+        let chars: Vec<char> = inert(line).chars().collect();
+        let mut start = 0;
+        loop {
+            let mut used = 0;
+            let mut end = start;
+            while end < chars.len() {
+                let w = crate::fmt::width(&chars[end].to_string());
+                if used + w > width - 1 {
+                    break;
+                }
+                used += w;
+                end += 1;
+            }
+            let last = end >= chars.len();
+            let here = row == crow && ccol >= start && (ccol < end || last);
+            if here {
+                cursor_line = visual.len();
+            }
+            visual.push((chars[start..end].to_vec(), here.then(|| ccol - start)));
+            if last {
+                break;
+            }
+            start = end;
+        }
+    }
+    let top = (cursor_line + 1).saturating_sub(height);
+    visual
+        .into_iter()
+        .skip(top)
+        .take(height)
+        .map(|(chars, at)| match at {
+            None => Line::from(chars.iter().collect::<String>()),
+            Some(i) => {
+                let before: String = chars[..i.min(chars.len())].iter().collect();
+                let under: String = chars.get(i).map(|c| c.to_string()).unwrap_or(" ".into());
+                let after: String = chars
+                    .get(i + 1..)
+                    .map(|r| r.iter().collect())
+                    .unwrap_or_default();
+                Line::from(vec![
+                    Span::raw(before),
+                    Span::styled(under, theme.cursor),
+                    Span::raw(after),
+                ])
+            }
+        })
+        .collect()
 }
