@@ -82,6 +82,7 @@ async fn main() {
         cursor: None,
         direction: leqi_console::store::Direction::Forward,
         limit: 100,
+        older_than: None,
     };
     let (mut page, mut count) = (Vec::new(), Vec::new());
     let mut total = 0;

@@ -148,10 +148,10 @@ impl Context {
     /// The demo console's database gets its data on first use.
     pub async fn ensure_demo(&self, store: &Store) -> Outcome<()> {
         if self.demo && !store.has_data().await? {
-            eprintln!(
-                "正在创建演示数据库 (creating the demo database) {}",
-                self.database_url
-            );
+            crate::cli::output::note(&format!(
+                "正在创建演示数据库：{} (creating the demo database: {})",
+                self.database_url, self.database_url
+            ));
             crate::demo::generate(store, 3000, 1, |_| {}).await?;
         }
         Ok(())

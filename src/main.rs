@@ -29,6 +29,7 @@ fn main() {
         };
         // Errors in the officer's language only.
         let lang = ctx.lang;
+        cli::output::set_lang(lang);
         let result = match &cli.command {
             Some(cmd) => cli::run(cmd, &ctx).await,
             None => leqi_console::console::run(ctx).await,

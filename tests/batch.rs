@@ -202,14 +202,18 @@ async fn the_console_decides_a_selection_in_one_batch() {
                 .contains("mouxian-qian")
         );
         press(&mut a, &x, "e").await;
-        let path = a.status.clone().unwrap();
-        let path = path.trim_start_matches("CSV → ");
+        // The path is told whole, in a notice.
+        let Some(Modal::Message { lines, .. }) = &a.modal else {
+            panic!("no export notice")
+        };
+        let csv = std::fs::read(&lines[0]).unwrap();
+        assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
+        let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
         assert!(
-            std::fs::read(path)
-                .unwrap()
-                .starts_with(&[0xEF, 0xBB, 0xBF])
+            csv.starts_with("序号,编号,类型,单位,原状态,新状态,结果,说明"),
+            "{csv}"
         );
-        press(&mut a, &x, "esc").await;
+        press(&mut a, &x, "esc esc").await;
         assert!(matches!(a.screen, Screen::Queue));
         assert!(a.queue.selection.items.is_empty());
     }

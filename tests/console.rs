@@ -4,67 +4,15 @@
 //! and database.
 
 mod common;
+use common::screen::*;
 use common::*;
-use leqi_console::app::{App, Modal, Screen, Tab};
+use leqi_console::app::{Modal, Screen, Tab};
 use leqi_console::console::drafts::Drafts;
-use leqi_console::console::executor::Executor;
 use leqi_console::console::headless::{press, settle, type_text};
 use leqi_console::demo;
 use leqi_console::domain::*;
 use leqi_console::i18n::Lang;
 use leqi_console::store::*;
-use leqi_console::ui::{self, Theme, theme::ThemeName};
-use ratatui::{Terminal, backend::TestBackend};
-
-fn fixed_now() -> chrono::DateTime<chrono::Utc> {
-    "2026-03-02T02:00:00Z".parse().unwrap()
-}
-
-struct Console {
-    _db: TestDb,
-    drafts: tempfile::TempDir,
-    store: Store,
-    app: App,
-    exec: Executor,
-}
-
-async fn console(lang: Lang, login: &str, n: u64) -> Console {
-    let db = fresh_sqlite();
-    let store = Store::open(&db.url).await.unwrap();
-    demo::generate_at(&store, n, 1, fixed_now(), |_| {})
-        .await
-        .unwrap();
-    let drafts = tempfile::tempdir().unwrap();
-    let (app, exec) = console_app(
-        &store,
-        login,
-        lang,
-        drafts.path(),
-        &db.url,
-        Some(fixed_now()),
-    )
-    .await;
-    Console {
-        _db: db,
-        drafts,
-        store,
-        app,
-        exec,
-    }
-}
-
-fn render(app: &App, w: u16, h: u16) -> TestBackend {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| {
-        ui::draw(f, app, &Theme::new(ThemeName::None));
-    })
-    .unwrap();
-    t.backend().clone()
-}
-
-fn screen_text(app: &App, w: u16, h: u16) -> String {
-    render(app, w, h).to_string()
-}
 
 #[tokio::test]
 async fn screens_at_80x24_and_120x40_in_both_languages() {
@@ -401,6 +349,7 @@ async fn a_large_queue_is_read_through_a_bounded_window() {
         cursor: None,
         direction: Direction::Forward,
         limit: 1000,
+        older_than: None,
     };
     loop {
         let p = store.queue(&q).await.unwrap();

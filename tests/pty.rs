@@ -17,6 +17,11 @@ struct Pty {
 
 impl Pty {
     fn spawn(args: &[&str], home: &std::path::Path) -> Pty {
+        Pty::spawn_env(args, home, &[("TERM", "xterm-256color")])
+    }
+
+    /// With these environment variables (TERM among them).
+    fn spawn_env(args: &[&str], home: &std::path::Path, env: &[(&str, &str)]) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -27,12 +32,15 @@ impl Pty {
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_leqi-console"));
         cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
         cmd.env("HOME", home);
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
         cmd.env_remove("NO_COLOR");
+        cmd.env_remove("COLORTERM");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -284,5 +292,181 @@ fn a_small_terminal_is_told_so() {
     while child.try_wait().unwrap().is_none() {
         assert!(start.elapsed() < Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every SGR sequence's parameters, in the order written.
+fn sgr_params(raw: &[u8]) -> Vec<Vec<u16>> {
+    let s = String::from_utf8_lossy(raw);
+    let mut out = vec![];
+    let mut rest = &s[..];
+    while let Some(i) = rest.find("\x1b[") {
+        rest = &rest[i + 2..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == ';'))
+            .unwrap_or(rest.len());
+        if rest[end..].starts_with('m') {
+            out.push(
+                rest[..end]
+                    .split(';')
+                    .map(|p| p.parse().unwrap_or(0))
+                    .collect(),
+            );
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// A colour parameter: foreground or background, normal or bright.
+fn is_colour(p: u16) -> bool {
+    matches!(p, 30..=39 | 40..=49 | 90..=97 | 100..=107)
+}
+
+#[test]
+fn sixteen_colours_are_the_standard_sgr_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let mut t = Pty::spawn_env(
+        &["--database", &url, "--officer", "mouxian-zhao"],
+        dir.path(),
+        &[("TERM", "xterm")],
+    );
+    t.wait_for("版本 1");
+    t.send(b"?");
+    t.wait_for("帮助");
+    t.send(b"\x1b");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(), 0);
+    let sgr = sgr_params(&t.raw.lock().unwrap());
+    assert!(
+        sgr.iter().flatten().any(|p| is_colour(*p)),
+        "coloured at all"
+    );
+    for s in &sgr {
+        let indexed = s
+            .windows(2)
+            .any(|w| matches!(w, [38 | 48, 5] | [38 | 48, 2]));
+        assert!(
+            !indexed,
+            "a 256-colour or RGB sequence in a 16-colour terminal: {s:?}"
+        );
+    }
+}
+
+#[test]
+fn no_color_has_no_colour_and_focus_still_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = demo_db(dir.path());
+    let mut t = Pty::spawn_env(
+        &["--database", &url, "--officer", "mouxian-zhao"],
+        dir.path(),
+        &[("TERM", "xterm-256color"), ("NO_COLOR", "1")],
+    );
+    t.wait_for("版本 1");
+    let focused = |t: &Pty| {
+        let p = t.screen();
+        let rows: Vec<String> = p.screen().contents().lines().map(String::from).collect();
+        rows.iter().position(|l| l.contains('◆'))
+    };
+    let table = focused(&t).expect("the focused pane is marked");
+    t.send(b"\t");
+    std::thread::sleep(Duration::from_millis(300));
+    let detail = focused(&t).expect("still marked");
+    assert!(detail > table, "the marker moved with the focus");
+    t.send(b"q");
+    assert_eq!(t.wait_exit(), 0);
+    let sgr = sgr_params(&t.raw.lock().unwrap());
+    for s in &sgr {
+        assert!(
+            !s.iter().any(|p| is_colour(*p) && *p != 39 && *p != 49),
+            "colour under NO_COLOR: {s:?}"
+        );
+    }
+}
+
+/// The id in the detail pane's title: "#123 ...".
+fn detail_id(t: &Pty) -> i64 {
+    let p = t.screen();
+    let text = p.screen().contents();
+    let line = text
+        .lines()
+        .find(|l| l.contains("版本"))
+        .expect("a detail title");
+    let at = line.find('#').unwrap();
+    line[at + 1..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+/// Two officers of one bureau in two terminals on one database: what one
+/// passes stays under the other's cursor, marked, and cannot be passed
+/// again; both views stay current.
+#[test]
+fn two_officers_in_two_terminals_on_one_queue() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pg = rt.block_on(common::fresh_pg());
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![demo_db(dir.path())];
+    if let Some(db) = &pg {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+            .args(["--database", &db.url, "demo", "--scale", "300"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        urls.push(db.url.clone());
+    }
+    for url in urls {
+        let (ha, hb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut a = Pty::spawn(
+            &["--database", &url, "--officer", "mouxian-zhao"],
+            ha.path(),
+        );
+        let mut b = Pty::spawn(
+            &["--database", &url, "--officer", "mouxian-qian"],
+            hb.path(),
+        );
+        a.wait_for("版本 1");
+        b.wait_for("版本 1");
+        let id = detail_id(&a);
+        assert_eq!(detail_id(&b), id);
+        b.send(b"a");
+        b.wait_for("y 确认");
+        b.send(b"y");
+        b.wait_for(&format!("#{id} 受理"));
+        // zhao's console hears of it within the watch's interval.
+        a.wait_for("已由 钱");
+        assert_eq!(detail_id(&a), id, "the row stays under the cursor");
+        a.send(b"a");
+        a.wait_for("他人已先处理");
+        a.send(b"\x1b");
+        a.wait_for("● 最新");
+        a.send(b"j");
+        std::thread::sleep(Duration::from_millis(500));
+        assert_ne!(detail_id(&a), id, "moving on lets it go");
+        a.send(b"q");
+        b.send(b"q");
+        assert_eq!(a.wait_exit(), 0);
+        assert_eq!(b.wait_exit(), 0);
+        rt.block_on(async {
+            let s = Store::open(&url).await.unwrap();
+            let app = s.application(id).await.unwrap();
+            assert_ne!(app.state, State::PendingAcceptance, "{url}");
+            assert_eq!(app.version, 2, "{url}");
+            let by: Vec<&str> = app
+                .history
+                .iter()
+                .filter(|e| e.action == "accept")
+                .map(|e| e.officer.as_str())
+                .collect();
+            assert_eq!(by, vec!["mouxian-qian"], "passed once, by qian");
+        });
     }
 }

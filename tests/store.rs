@@ -17,6 +17,7 @@ fn q(stage: Stage, kind: Option<Kind>, bureau: &str) -> QueueQuery {
         cursor: None,
         direction: Direction::Forward,
         limit: 50,
+        older_than: None,
     }
 }
 
@@ -391,6 +392,7 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
         let exits = s
             .queue(&QueueQuery {
                 limit: 500,
+                older_than: None,
                 ..q(Stage::Acceptance, Some(Kind::Exit), SEED_COUNTY)
             })
             .await
@@ -417,6 +419,7 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
                 exec(&s, &format!("INSERT INTO bindings (direct_unit_id, user_unit_id, relation, since, invitation_id) VALUES ({}, {}, 'branch', '2024-01-01T00:00:00Z', {inv})", e.unit_id, e.unit_id + 1)).await;
                 s.queue(&QueueQuery {
                     limit: 500,
+                    older_than: None,
                     ..q(Stage::Acceptance, Some(Kind::Exit), SEED_COUNTY)
                 })
                 .await

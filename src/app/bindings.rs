@@ -2,7 +2,7 @@
 //! as typed, unbound one, a selection, or all at once.
 
 use super::list::{self, Move, Selection};
-use super::modal::{ReasonDialog, ReasonTarget};
+use super::modal::{Choice, ReasonDialog, ReasonTarget};
 use super::prompt::{Prompt, PromptKind};
 use super::{Cmd, Ctx, Effect, Failure, Modal, Screen};
 use crate::domain::text::inert;
@@ -152,22 +152,44 @@ impl BindingsScreen {
             items,
             summary,
         };
-        ReasonDialog::open(target, format!("unbind-{}", self.unit), None, true)
+        ReasonDialog::open(target, format!("unbind-{}", self.unit), None, None, true)
     }
 }
 
 /// Direct-connect units found by code or name: the first one's bindings.
+/// How many matching units the chooser lists.
+pub const CHOICES: usize = 20;
+
 pub fn on_units_found(ctx: &Ctx, result: Result<Vec<(i64, String, String)>, Failure>) -> Vec<Cmd> {
     let units = match result {
         Ok(u) => u,
         Err(e) => return vec![Cmd::Status(ctx.said(&e))],
     };
-    let Some((id, _, name)) = units.first() else {
-        return vec![Cmd::Status(ctx.t(L::NoSuchUnit).into())];
-    };
-    let mut cmds = BindingsScreen::open(*id, name.clone(), Cmd::Push);
-    if units.len() > 1 {
-        cmds.push(Cmd::Status(L::UnitsMatch.fill(ctx.lang, &[&units.len()])));
+    match units.as_slice() {
+        [] => vec![Cmd::Status(ctx.t(L::NoSuchUnit).into())],
+        [(id, _, name)] => BindingsScreen::open(*id, name.clone(), Cmd::Push),
+        // Several match: the officer chooses.
+        many => {
+            // One more than shown was asked for: its presence says "more".
+            let more = many.len() > CHOICES;
+            let options = many
+                .iter()
+                .take(CHOICES)
+                .map(|(id, code, name)| Choice {
+                    label: format!("{} {}", inert(code), inert(name)),
+                    then: BindingsScreen::open(*id, name.clone(), Cmd::Push),
+                })
+                .collect();
+            let title = if more {
+                L::UnitsMatchMore.fill(ctx.lang, &[&CHOICES])
+            } else {
+                L::UnitsMatch.fill(ctx.lang, &[&many.len()])
+            };
+            vec![Cmd::Open(Modal::Choose {
+                title,
+                options,
+                cursor: 0,
+            })]
+        }
     }
-    cmds
 }

@@ -45,6 +45,7 @@ pub enum Effect {
         stage: Stage,
         kinds: Vec<Kind>,
         filter: String,
+        older_than: Option<chrono::DateTime<chrono::Utc>>,
     },
     LoadPage {
         seq: u64,
@@ -84,6 +85,13 @@ pub enum Effect {
         id: String,
     },
     LoadBatches,
+    /// The officer's batches and their decisions since a time.
+    LoadWork {
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    LoadUnit {
+        unit: i64,
+    },
     /// Every officer's name, for showing who did what.
     LoadOfficers,
     LoadBatch {
@@ -165,6 +173,11 @@ pub enum Msg {
         result: Result<(BatchInfo, Vec<BatchItem>), Failure>,
     },
     Batches(Result<Vec<BatchInfo>, Failure>),
+    Work(Result<(Vec<BatchInfo>, Vec<crate::store::Decided>), Failure>),
+    Unit {
+        unit: i64,
+        result: Result<Box<crate::store::UnitView>, Failure>,
+    },
     /// login -> name.
     Officers(Result<Vec<(String, String)>, Failure>),
     Exported(Result<String, Failure>),

@@ -12,6 +12,8 @@ pub mod mode;
 pub mod prompt;
 pub mod queue;
 pub mod results;
+pub mod unit;
+pub mod work;
 
 pub use bindings::BindingsScreen;
 pub use effect::{Effect, Failure, Msg, PageMode};
@@ -21,6 +23,8 @@ pub use prompt::{Prompt, PromptKind};
 pub use queue::window::{PAGE, WINDOW_MAX, Window};
 pub use queue::{Focus, Node, QueueScreen, Tab};
 pub use results::ResultsScreen;
+pub use unit::UnitScreen;
+pub use work::{WorkScreen, WorkTab};
 
 use crate::domain::workflow::Workflow;
 use crate::domain::*;
@@ -77,6 +81,8 @@ pub enum Screen {
     Queue,
     Bindings(BindingsScreen),
     Results(ResultsScreen),
+    Unit(UnitScreen),
+    Work(WorkScreen),
 }
 
 /// What a layer asks of the app after a key or a message.
@@ -94,6 +100,8 @@ pub enum Cmd {
     Replace(Screen),
     Back,
     Status(String),
+    /// An application opened in the queue screen by its number.
+    Jump(i64),
     /// The view may no longer show what is in the database.
     Stale,
     Quit,
@@ -180,6 +188,8 @@ impl App {
             (None, None, Screen::Queue) => Mode::Normal,
             (None, None, Screen::Bindings(_)) => Mode::Bindings,
             (None, None, Screen::Results(_)) => Mode::Results,
+            (None, None, Screen::Unit(_)) => Mode::Unit,
+            (None, None, Screen::Work(_)) => Mode::Work,
         }
     }
 
@@ -189,6 +199,8 @@ impl App {
             Screen::Queue => Mode::Normal,
             Screen::Bindings(_) => Mode::Bindings,
             Screen::Results(_) => Mode::Results,
+            Screen::Unit(_) => Mode::Unit,
+            Screen::Work(_) => Mode::Work,
         }
     }
 
@@ -197,7 +209,7 @@ impl App {
         use KeyAction as K;
         match self.mode() {
             Mode::Normal if self.queue.nodes.is_empty() => {
-                &[K::FindUnit, K::Batches, K::Help, K::Quit]
+                &[K::FindUnit, K::Batches, K::Quit, K::Help]
             }
             m => m.hints(),
         }
@@ -232,6 +244,8 @@ impl App {
                 Screen::Queue => self.queue.on_action(&self.ctx, a),
                 Screen::Bindings(b) => b.on_action(&self.ctx, a),
                 Screen::Results(r) => r.on_action(&self.ctx, a),
+                Screen::Unit(u) => u.on_action(&self.ctx, a),
+                Screen::Work(w) => w.on_action(&self.ctx, a),
             }
         };
         self.apply(cmds)
@@ -286,6 +300,14 @@ impl App {
                 _ => vec![],
             },
             Msg::UnitsFound(result) => bindings::on_units_found(&self.ctx, result),
+            Msg::Unit { unit, result } => match &mut self.screen {
+                Screen::Unit(u) if u.unit == unit => u.on_loaded(&self.ctx, result),
+                _ => vec![],
+            },
+            Msg::Work(result) => match &mut self.screen {
+                Screen::Work(w) => w.on_loaded(&self.ctx, result),
+                _ => vec![],
+            },
             Msg::Batches(result) => results::on_batches(&self.ctx, result),
             Msg::BatchStarted(Ok(_)) => {
                 self.queue.selection.clear();
@@ -300,7 +322,8 @@ impl App {
             }
             Msg::Unstaffed(Ok(gaps)) => unstaffed_notice(&self.ctx, &gaps),
             Msg::Unstaffed(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
-            Msg::Exported(Ok(path)) => vec![Cmd::Status(format!("CSV → {path}"))],
+            // The whole path, wrapped in a notice: a status line would cut it.
+            Msg::Exported(Ok(path)) => vec![Cmd::Notice(L::Exported, vec![path])],
             Msg::Exported(Err(e)) | Msg::Counts(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
             other => self.queue.on_msg(&self.ctx, other),
         }
@@ -341,9 +364,12 @@ impl App {
     /// Layout facts from the last frame.
     pub fn on_layout(&mut self, l: Layout) {
         self.queue.on_layout(l.queue_rows, l.detail_rows);
+        let page = l.list_rows.max(1) as usize;
         match &mut self.screen {
-            Screen::Bindings(b) => b.page = l.list_rows.max(1) as usize,
-            Screen::Results(r) => r.page = l.list_rows.max(1) as usize,
+            Screen::Bindings(b) => b.page = page,
+            Screen::Results(r) => r.page = page,
+            Screen::Unit(u) => u.page = page,
+            Screen::Work(w) => w.page = page,
             Screen::Queue => {}
         }
     }
@@ -389,6 +415,7 @@ impl App {
                 Cmd::Replace(s) => self.screen = s,
                 Cmd::Back => todo.extend(self.go_back()),
                 Cmd::Status(s) => self.status = Some(s),
+                Cmd::Jump(id) => todo.extend(self.queue.jump(&self.ctx, id)),
                 Cmd::Stale => self.live.stale = true,
                 Cmd::Quit => self.quit = true,
             }
@@ -403,7 +430,7 @@ impl App {
         match &mut self.screen {
             Screen::Queue => self.queue.refresh(&self.ctx),
             Screen::Bindings(b) => b.reload(),
-            Screen::Results(_) => vec![],
+            Screen::Results(_) | Screen::Unit(_) | Screen::Work(_) => vec![],
         }
     }
 

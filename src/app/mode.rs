@@ -17,10 +17,13 @@ pub enum Mode {
     Help,
     Results,
     Bindings,
+    Unit,
+    Work,
+    Choose,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Normal,
         Mode::Filter,
         Mode::Reason,
@@ -29,6 +32,9 @@ impl Mode {
         Mode::Help,
         Mode::Results,
         Mode::Bindings,
+        Mode::Unit,
+        Mode::Work,
+        Mode::Choose,
     ];
 
     /// The section of a keymap file.
@@ -42,6 +48,9 @@ impl Mode {
             Mode::Help => "help",
             Mode::Results => "results",
             Mode::Bindings => "bindings",
+            Mode::Unit => "unit",
+            Mode::Work => "work",
+            Mode::Choose => "choose",
         }
     }
 
@@ -70,14 +79,19 @@ impl Mode {
                 K::Help,
             ],
             Mode::Results => &[K::FailuresOnly, K::Export, K::Resume, K::Back, K::Help],
+            Mode::Unit => &[K::Open, K::Bindings, K::Back, K::Help],
+            Mode::Work => &[K::Open, K::NextTab, K::Refresh, K::Back, K::Help],
+            Mode::Choose => &[K::Open, K::Cancel],
             Mode::Normal => &[
                 K::Pass,
                 K::Reject,
                 K::Filter,
                 K::ToggleSelect,
                 K::NextTab,
-                K::Help,
+                K::Jump,
+                K::Unit,
                 K::Quit,
+                K::Help,
             ],
         }
     }

@@ -11,6 +11,8 @@ pub enum PromptKind {
     Filter,
     /// Finds a direct-connect unit by code or name on Enter.
     FindUnit,
+    /// Opens an application by its number on Enter.
+    Jump,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,11 @@ pub fn on_action(app: &mut App, a: KeyAction) -> Vec<Cmd> {
             vec![Cmd::Run(Effect::FindUnit { text: p.text })]
         }
         (PromptKind::FindUnit, _) => vec![],
+        (PromptKind::Jump, KeyAction::Submit) => match p.text.trim().parse::<i64>() {
+            Ok(id) if id > 0 => vec![Cmd::Jump(id)],
+            _ => vec![Cmd::Status(app.ctx.t(crate::i18n::Msg::NotANumber).into())],
+        },
+        (PromptKind::Jump, _) => vec![],
         (PromptKind::Filter, KeyAction::Cancel) => match &mut app.screen {
             Screen::Bindings(b) => b.set_filter(String::new()),
             _ => app.queue.set_filter(&app.ctx, String::new()),
@@ -68,6 +75,13 @@ pub fn on_input(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     match p.kind {
         PromptKind::FindUnit => {
             edit(&mut p.text);
+            vec![]
+        }
+        PromptKind::Jump => {
+            // Digits only: a number is all it takes.
+            if !matches!(ev.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
+                edit(&mut p.text);
+            }
             vec![]
         }
         PromptKind::Filter => match &mut app.screen {

@@ -162,7 +162,8 @@ pub fn on_done(
     }
 }
 
-/// The officer's batches: the latest opens.
+/// The officer's batches: the latest opens (an older way in; the work
+/// screen lists them all).
 pub fn on_batches(ctx: &Ctx, result: Result<Vec<BatchInfo>, Failure>) -> Vec<Cmd> {
     match result {
         Ok(list) => match list.first() {

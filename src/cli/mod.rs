@@ -8,7 +8,7 @@ mod bindings;
 mod decide;
 mod history;
 mod officers;
-mod output;
+pub mod output;
 mod queue;
 mod setup;
 mod show;

@@ -31,9 +31,25 @@ pub fn line(s: &str) {
     write(io::stdout().lock(), s);
 }
 
-/// Lines on standard error.
+/// The language of messages, once known (before it is, both halves).
+static LANG: std::sync::OnceLock<crate::i18n::Lang> = std::sync::OnceLock::new();
+
+/// Messages from here on are in `lang` only.
+pub fn set_lang(lang: crate::i18n::Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// A message in the user's language, once known.
+pub fn said(s: &str) -> String {
+    match LANG.get() {
+        Some(l) => s.lines().map(|x| l.half(x)).collect::<Vec<_>>().join("\n"),
+        None => s.to_string(),
+    }
+}
+
+/// Messages on standard error, in the user's language.
 pub fn note(s: &str) {
-    write(io::stderr().lock(), s);
+    write(io::stderr().lock(), &said(s));
 }
 
 /// A table aligned by display width.

@@ -74,6 +74,7 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
                 cursor,
                 direction: Direction::Forward,
                 limit: *limit,
+                older_than: None,
             })
             .await?;
         rows = page

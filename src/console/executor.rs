@@ -75,7 +75,9 @@ impl Executor {
             | Effect::FindUnit { .. }
             | Effect::SelectAll { .. }
             | Effect::LoadUnstaffed
-            | Effect::LoadOfficers => self.load(effect).await,
+            | Effect::LoadOfficers
+            | Effect::LoadUnit { .. }
+            | Effect::LoadWork { .. } => self.load(effect).await,
             Effect::StartBatch { .. }
             | Effect::RunBatch { .. }
             | Effect::LoadBatches
@@ -106,8 +108,11 @@ impl Executor {
                 stage,
                 kinds,
                 filter,
+                older_than,
             } => {
-                let result = store.queue_count(stage, &kinds, bureau, &filter).await;
+                let result = store
+                    .queue_count_where(stage, &kinds, bureau, &filter, older_than)
+                    .await;
                 Msg::Count {
                     seq,
                     result: result.map_err(Failure::from),
@@ -132,12 +137,28 @@ impl Executor {
             },
             Effect::FindUnit { text } => Msg::UnitsFound(
                 store
-                    .search_direct_units(&text, 20)
+                    .search_direct_units(&text, crate::app::bindings::CHOICES as i64 + 1)
                     .await
                     .map_err(Failure::from),
             ),
             Effect::SelectAll { query } => Msg::Selected(self.select_all(query).await),
             Effect::LoadUnstaffed => Msg::Unstaffed(store.unstaffed().await.map_err(Failure::from)),
+            Effect::LoadUnit { unit } => Msg::Unit {
+                unit,
+                result: store
+                    .unit_view(unit)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from),
+            },
+            Effect::LoadWork { since } => {
+                let both = async {
+                    let b = store.batches(&officer.login, false).await?;
+                    let t = store.decisions_since(&officer.login, since).await?;
+                    Ok::<_, store::Error>((b, t))
+                };
+                Msg::Work(both.await.map_err(Failure::from))
+            }
             Effect::LoadOfficers => Msg::Officers(
                 store
                     .officers()

@@ -239,6 +239,7 @@ pub async fn generate_at(
         written += todo;
         progress(written);
     }
+    store.link_refiled().await?;
     store.finish_bulk().await?;
     Ok(written + u64::from(apps0 == 0))
 }

@@ -4,6 +4,7 @@ pub mod checks;
 pub mod judge;
 pub mod model;
 pub mod outcome;
+pub mod templates;
 pub mod text;
 pub mod validate;
 pub mod workflow;

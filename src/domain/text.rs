@@ -37,6 +37,25 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// The key names sort by, as officers expect Chinese names sorted: by
+/// pinyin (the toneless syllables, lower case; other characters as they
+/// are), then by the characters themselves, then oldest first.
+pub fn name_key(name: &str, submitted: chrono::DateTime<chrono::Utc>) -> String {
+    use pinyin::ToPinyin;
+    let syllables: Vec<String> = name
+        .chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => p.plain().to_string(),
+            None => c.to_lowercase().to_string(),
+        })
+        .collect();
+    format!(
+        "{}\u{1}{name}\u{1}{}",
+        syllables.join(" "),
+        submitted.format("%Y%m%d%H%M%S%6f")
+    )
+}
+
 /// Text of many lines for a terminal, inert: line breaks kept, a tab
 /// becomes four spaces, every other unsafe character its picture. The one
 /// path everything printed takes.
@@ -73,6 +92,33 @@ mod tests {
         let s = inert("恶意\x1b[2J\x1b]0;title\x07公司\u{9b}31m");
         assert!(!s.chars().any(is_unsafe));
         assert_eq!(s, "恶意␛[2J␛]0;title␇公司\u{FFFD}31m");
+    }
+
+    #[test]
+    fn names_sort_by_pinyin_then_oldest_first() {
+        use chrono::TimeZone;
+        let t = |s| chrono::Utc.timestamp_opt(s, 0).unwrap();
+        let mut names = [
+            name_key("张三公司", t(5)),
+            name_key("安泰科技", t(9)),
+            name_key("北岭贸易", t(1)),
+            name_key("安泰科技", t(3)),
+            name_key("Zeta", t(1)),
+        ];
+        names.sort();
+        let order: Vec<&str> = names
+            .iter()
+            .map(|k| k.split('\u{1}').nth(1).unwrap())
+            .collect();
+        // Latin names sort with the pinyin: "zeta" before "zhangsan".
+        assert_eq!(
+            order,
+            vec!["安泰科技", "安泰科技", "北岭贸易", "Zeta", "张三公司"]
+        );
+        assert!(
+            names[0] < names[1] && names[0].ends_with("000003000000"),
+            "ties oldest first"
+        );
     }
 
     #[test]

@@ -60,13 +60,16 @@ actions! {
     Bindings = "bindings", "查看绑定关系", "bindings of the unit";
     FindUnit = "find_unit", "按代码或名称查找直连单位的绑定关系", "find a direct-connect unit's bindings";
     UnbindAll = "unbind_all", "全部解除绑定", "unbind all";
-    Batches = "batches", "批量处理记录", "batch records";
+    Batches = "batches", "批量处理记录与今日办理", "batches and today's decisions";
     Submit = "submit", "提交", "submit";
     Cancel = "cancel", "取消", "cancel";
     Confirm = "confirm", "确认", "confirm";
     NextTemplate = "next_template", "下一个理由模板", "next reason template";
     PrevTemplate = "prev_template", "上一个理由模板", "previous reason template";
     Undo = "undo", "撤销", "undo";
+    Jump = "jump", "按编号打开申请", "open an application by number";
+    Unit = "unit", "查看单位全貌（全部申请与绑定）", "the unit whole (applications, bindings)";
+    Overdue = "overdue", "只看逾期/看全部", "overdue only / all";
     FailuresOnly = "failures_only", "只看失败", "failures only";
     Export = "export", "导出CSV", "export CSV";
     Resume = "resume", "继续处理未完成项", "run the remaining items";
@@ -76,6 +79,7 @@ actions! {
 /// text-entry modes.
 pub const MODES: &[&str] = &[
     "global", "normal", "reason", "confirm", "notice", "help", "filter", "results", "bindings",
+    "unit", "work", "choose",
 ];
 
 #[derive(Debug, Clone, Default)]

@@ -116,13 +116,14 @@ impl Store {
             for part in c.applications.chunks(ROWS) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO applications (id, kind, state, version, unit_id, uscc, unit_name, county_id, province_id, acting_bureau,
-                     direct_unit_id, form, failed_checks, passed_checks, submitted_at, updated_at, last_officer, last_decider) ",
+                     direct_unit_id, form, failed_checks, passed_checks, submitted_at, updated_at, last_officer, last_decider, name_key) ",
                 );
                 q.push_values(part, |mut b, a| {
                     b.push_bind(a.id).push_bind(a.kind.code()).push_bind(a.state.code()).push_bind(1i64).push_bind(a.unit_id);
                     b.push_bind(&a.uscc).push_bind(&a.name).push_bind(&a.county_id).push_bind(&a.province_id).push_bind(&a.acting_bureau);
                     b.push_bind(a.direct_unit_id).push_bind(&a.form).push_bind(a.failed_checks).push_bind(a.passed_checks);
                     b.push_bind(a.submitted_at).push_bind(a.updated_at).push_bind(&a.last_officer).push_bind(&a.last_decider);
+                    b.push_bind(crate::domain::text::name_key(&a.name, a.submitted_at));
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -103,6 +103,27 @@ struct BindingRow {
 }
 
 #[derive(FromRow)]
+struct UnitAppRow {
+    id: i64,
+    kind: String,
+    state: String,
+    submitted_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    last_officer: Option<String>,
+    previous_id: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct DecidedRow {
+    id: i64,
+    action: String,
+    at: DateTime<Utc>,
+    kind: String,
+    unit_name: String,
+    batch_id: Option<String>,
+}
+
+#[derive(FromRow)]
 struct InFlightRow {
     id: i64,
     kind: String,
@@ -183,6 +204,7 @@ impl Store {
             vec![]
         };
         let siblings = self.siblings(id, r.unit_id, kind).await?;
+        let (previous, refiled_as) = self.refilings(id, r.previous_id).await?;
         let obsolete = judge::obsolete(kind, state, unit.facts.direct_connect);
         Ok(Application {
             id,
@@ -199,7 +221,8 @@ impl Store {
             updated_at: r.updated_at,
             last_officer: r.last_officer,
             last_decider: r.last_decider,
-            previous_id: r.previous_id,
+            previous,
+            refiled_as,
             materials,
             history,
             bound_user_units,
@@ -208,6 +231,34 @@ impl Store {
             siblings,
             obsolete,
         })
+    }
+
+    /// The application this one was filed again after (with its state), and
+    /// those filed again after this one.
+    async fn refilings(
+        &self,
+        id: i64,
+        previous: Option<i64>,
+    ) -> Result<(Option<(i64, State)>, Vec<i64>)> {
+        let rows: Vec<(i64, String, bool)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, state, id = $2 FROM applications WHERE id = $2 OR previous_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .bind(previous.unwrap_or(-1))
+            .fetch_all(p)
+            .await?
+        });
+        let mut before = None;
+        let mut after = vec![];
+        for (i, s, earlier) in rows {
+            if earlier {
+                before = State::parse(&s).map(|s| (i, s));
+            } else {
+                after.push(i);
+            }
+        }
+        Ok((before, after))
     }
 
     /// The unit's other applications of a kind still in the flow.
@@ -361,21 +412,101 @@ impl Store {
             .collect())
     }
 
-    /// Direct-connect units by exact code or part of the name, by name.
+    /// Direct-connect units whose code or name holds the text (any part
+    /// of either), an exact code first, then by name.
     pub async fn search_direct_units(
         &self,
         text: &str,
         limit: i64,
     ) -> Result<Vec<(i64, String, String)>> {
+        let text = text.trim();
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT id, uscc, name FROM units WHERE direct_connect AND (uscc = $1 OR name LIKE $2 ESCAPE '\\') ORDER BY name, id LIMIT $3",
+                "SELECT id, uscc, name FROM units WHERE direct_connect
+                   AND (uscc LIKE $1 ESCAPE '\\' OR name LIKE $2 ESCAPE '\\')
+                 ORDER BY CASE WHEN uscc = $3 THEN 0 ELSE 1 END, name, id LIMIT $4",
             )
-            .bind(text.trim().to_uppercase())
-            .bind(like_pattern(text.trim()))
+            .bind(like_pattern(&text.to_uppercase()))
+            .bind(like_pattern(text))
+            .bind(text.to_uppercase())
             .bind(limit)
             .fetch_all(p)
             .await?
         }))
+    }
+
+    /// A unit whole: every application of it in every kind and state, the
+    /// bindings it holds as a direct-connect unit and those it is in as a
+    /// user unit.
+    pub async fn unit_view(&self, id: i64) -> Result<UnitView> {
+        let unit = self.unit(id).await?;
+        let rows: Vec<UnitAppRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT id, kind, state, submitted_at, updated_at, last_officer, previous_id FROM applications
+                 WHERE unit_id = $1 OR direct_unit_id = $1 ORDER BY submitted_at DESC, id DESC LIMIT 500",
+            )
+            .bind(id)
+            .fetch_all(p)
+            .await?
+        });
+        let applications = rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(UnitApp {
+                    id: r.id,
+                    kind: known(Kind::parse(&r.kind), "application kind", &r.kind)?,
+                    state: known(State::parse(&r.state), "application state", &r.state)?,
+                    submitted_at: r.submitted_at,
+                    updated_at: r.updated_at,
+                    last_officer: r.last_officer,
+                    previous_id: r.previous_id,
+                })
+            })
+            .collect();
+        let (bound, bound_to): (i64, i64) = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT (SELECT count(*) FROM bindings WHERE direct_unit_id = $1 AND active),
+                        (SELECT count(*) FROM bindings WHERE user_unit_id = $1 AND active)",
+            )
+            .bind(id)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(UnitView {
+            unit,
+            applications,
+            bound,
+            bound_to,
+        })
+    }
+
+    /// An officer's own decisions since a time (today's, say), newest first.
+    pub async fn decisions_since(&self, login: &str, since: DateTime<Utc>) -> Result<Vec<Decided>> {
+        let rows: Vec<DecidedRow> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT e.application_id AS id, e.action, e.at, a.kind, a.unit_name, e.batch_id FROM audit_events e
+                 JOIN applications a ON a.id = e.application_id
+                 WHERE e.officer = $1 AND e.at >= $2 AND e.application_id IS NOT NULL
+                   AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')
+                 ORDER BY e.id DESC LIMIT 1000",
+            )
+            .bind(login)
+            .bind(since)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(Decided {
+                    id: r.id,
+                    action: Action::parse(&r.action)?,
+                    at: r.at,
+                    kind: Kind::parse(&r.kind)?,
+                    unit_name: r.unit_name,
+                    batch_id: r.batch_id,
+                })
+            })
+            .collect())
     }
 }

@@ -8,6 +8,7 @@ mod cascade;
 mod decide;
 mod error;
 mod load;
+mod maintain;
 mod paper;
 mod people;
 mod queue;
@@ -146,6 +147,10 @@ impl Store {
             thresholds: ThresholdTable::default(),
         };
         store.migrate().await?;
+        let filled = store.fill_name_keys().await?;
+        if filled > 0 {
+            tracing::info!("filled the name keys of {filled} applications");
+        }
         // Shared settings are read, never written, here.
         store.workflow = store.load_workflow().await?;
         store.thresholds = store.load_thresholds().await?;

@@ -3,7 +3,7 @@
 use super::*;
 use sqlx::{AssertSqlSafe, FromRow};
 
-const ROW_COLUMNS: &str = "a.id, a.kind, a.state, a.version, a.uscc, a.unit_name, a.submitted_at, a.updated_at,
+const ROW_COLUMNS: &str = "a.id, a.kind, a.state, a.version, a.uscc, a.unit_name, a.name_key, a.submitted_at, a.updated_at,
     a.failed_checks, a.passed_checks, a.last_officer, a.last_decider, a.unit_id,
     CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END AS bound,
     (SELECT u.direct_connect FROM units u WHERE u.id = a.unit_id) AS unit_direct,
@@ -14,7 +14,7 @@ fn sort_columns(sort: Sort) -> (&'static str, bool) {
     // (column, ascending)
     match sort {
         Sort::Age => ("a.submitted_at", true),
-        Sort::Name => ("a.unit_name", true),
+        Sort::Name => ("a.name_key", true),
         Sort::Failed => ("a.failed_checks", false),
     }
 }
@@ -56,6 +56,7 @@ fn queue_sql(kinds: &[Kind], q: &QueueQuery) -> String {
         } else {
             s.push_str(" AND $5 IS NOT NULL AND $6 IS NOT NULL");
         }
+        s.push_str(" AND ($8 IS NULL OR a.submitted_at < $8)");
         s.push_str(&format!(" ORDER BY {col} {ord}, a.id {ord} LIMIT $7"));
         parts.push(format!("SELECT * FROM ({s}) k{}", parts.len()));
     }
@@ -75,6 +76,7 @@ struct QueueDbRow {
     version: i64,
     uscc: String,
     unit_name: String,
+    name_key: Option<String>,
     submitted_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     failed_checks: i64,
@@ -101,6 +103,7 @@ impl QueueDbRow {
             state,
             version: self.version,
             uscc: self.uscc,
+            name_key: self.name_key.unwrap_or_default(),
             name: self.unit_name,
             submitted_at: self.submitted_at,
             updated_at: self.updated_at,
@@ -158,7 +161,7 @@ impl Store {
                 (_, _, Some(n)) => query.bind(*n),
                 _ => query.bind(0i64),
             };
-            query = query.bind(cid).bind(limit);
+            query = query.bind(cid).bind(limit).bind(q.older_than);
             query
                 .fetch_all(p)
                 .await?
@@ -186,13 +189,28 @@ impl Store {
         bureau: &str,
         filter: &str,
     ) -> Result<i64> {
+        self.queue_count_where(stage, kinds, bureau, filter, None)
+            .await
+    }
+
+    /// How many items a queue holds that match the filter and, given a
+    /// time, were filed before it.
+    pub async fn queue_count_where(
+        &self,
+        stage: Stage,
+        kinds: &[Kind],
+        bureau: &str,
+        filter: &str,
+        older_than: Option<DateTime<Utc>>,
+    ) -> Result<i64> {
         let mut total = 0;
         for k in self.kinds_for(stage, kinds) {
             let sql = if filter.is_empty() {
-                "SELECT count(*) FROM applications WHERE state = $1 AND kind = $2 AND acting_bureau = $3 AND $4 = $4 AND $5 = $5"
+                "SELECT count(*) FROM applications WHERE state = $1 AND kind = $2 AND acting_bureau = $3 AND $4 = $4 AND $5 = $5
+                 AND ($6 IS NULL OR submitted_at < $6)"
             } else {
                 "SELECT count(*) FROM applications WHERE state = $1 AND kind = $2 AND acting_bureau = $3
-                 AND (unit_name LIKE $4 ESCAPE '\\' OR uscc LIKE $5 ESCAPE '\\')"
+                 AND (unit_name LIKE $4 ESCAPE '\\' OR uscc LIKE $5 ESCAPE '\\') AND ($6 IS NULL OR submitted_at < $6)"
             };
             let n: i64 = on_pool!(self, |p| {
                 sqlx::query_scalar(sql)
@@ -201,6 +219,7 @@ impl Store {
                     .bind(bureau)
                     .bind(like_pattern(filter))
                     .bind(like_pattern(&filter.to_uppercase()))
+                    .bind(older_than)
                     .fetch_one(p)
                     .await?
             });

@@ -174,6 +174,8 @@ pub struct QueueQuery {
     pub cursor: Option<Cursor>,
     pub direction: Direction,
     pub limit: i64,
+    /// Only items filed before this time (the overdue).
+    pub older_than: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,6 +186,9 @@ pub struct QueueRow {
     pub version: i64,
     pub uscc: String,
     pub name: String,
+    /// What names sort by (pinyin, then oldest first).
+    #[serde(skip)]
+    pub name_key: String,
     pub submitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub passed_checks: i64,
@@ -204,7 +209,7 @@ impl QueueRow {
     pub fn cursor(&self, sort: Sort) -> Cursor {
         match sort {
             Sort::Age => Cursor::Time(self.submitted_at, self.id),
-            Sort::Name => Cursor::Text(self.name.clone(), self.id),
+            Sort::Name => Cursor::Text(self.name_key.clone(), self.id),
             Sort::Failed => Cursor::Int(self.failed_checks_stored(), self.id),
         }
     }
@@ -291,7 +296,11 @@ pub struct Application {
     pub updated_at: DateTime<Utc>,
     pub last_officer: Option<String>,
     pub last_decider: Option<String>,
-    pub previous_id: Option<i64>,
+    /// The earlier application this one was filed again after, and its
+    /// state.
+    pub previous: Option<(i64, State)>,
+    /// Applications filed again after this one (newest last).
+    pub refiled_as: Vec<i64>,
     pub materials: Vec<Material>,
     pub history: Vec<AuditEvent>,
     /// User units bound to the unit (for exits: the precondition).
@@ -416,4 +425,39 @@ impl ItemResult {
             error: Some(e.into()),
         }
     }
+}
+
+/// One application as the unit view lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitApp {
+    pub id: i64,
+    pub kind: Kind,
+    pub state: State,
+    pub submitted_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_officer: Option<String>,
+    /// The earlier application this one was filed again after.
+    pub previous_id: Option<i64>,
+}
+
+/// A unit whole: its applications, and its bindings each way.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitView {
+    pub unit: Unit,
+    pub applications: Vec<UnitApp>,
+    /// User units bound to it, as a direct-connect unit.
+    pub bound: i64,
+    /// Direct-connect units it is bound to, as a user unit.
+    pub bound_to: i64,
+}
+
+/// A decision an officer took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decided {
+    pub id: i64,
+    pub action: Action,
+    pub at: DateTime<Utc>,
+    pub kind: Kind,
+    pub unit_name: String,
+    pub batch_id: Option<String>,
 }

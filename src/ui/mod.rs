@@ -9,6 +9,8 @@ mod queue;
 mod results;
 pub mod table;
 pub mod theme;
+mod unit;
+mod work;
 
 use crate::app::{App, Layout, Mode, Screen};
 use crate::domain::text::inert;
@@ -78,6 +80,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
         Screen::Queue => (layout.queue_rows, layout.detail_rows) = queue::draw(f, app, theme, body),
         Screen::Bindings(b) => layout.list_rows = bindings::draw(f, app, b, theme, body),
         Screen::Results(r) => layout.list_rows = results::draw(f, app, r, theme, body),
+        Screen::Unit(u) => layout.list_rows = unit::draw(f, app, u, theme, body),
+        Screen::Work(w) => layout.list_rows = work::draw(f, app, w, theme, body),
     }
     draw_footer(f, app, theme, footer);
     if let Some(m) = &app.modal {
@@ -208,6 +212,10 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
                 (KeyAction::Reject, _) => app.t(L::HintReject),
                 (KeyAction::NextTab, _) => app.t(L::HintTab),
                 (KeyAction::ToggleSelect, _) => app.t(L::HintSelect),
+                (KeyAction::Jump, _) => app.t(L::HintJump),
+                (KeyAction::FindUnit, _) => app.t(L::HintFind),
+                (KeyAction::Unit, _) => app.t(L::HintUnit),
+                (KeyAction::Batches, _) => app.t(L::HintBatches),
                 (other, _) => other.describe(app.ctx.lang),
             };
             Some((k, label))
@@ -230,6 +238,7 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(p) = &app.prompt {
         let (label, text) = match (p.kind, &app.screen) {
             (crate::app::PromptKind::FindUnit, _) => (app.t(L::FindUnitPrompt), p.text.clone()),
+            (crate::app::PromptKind::Jump, _) => (app.t(L::JumpPrompt), p.text.clone()),
             (_, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
             _ => (app.t(L::Filter), app.queue.filter.clone()),
         };
@@ -249,16 +258,25 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         if !pending.is_empty() {
             spans.push(Span::styled(format!(" {pending}… "), theme.key));
         }
-        // Whole hints, as many as fit: never half a label.
-        let mut used: usize = spans.iter().map(|s| s.width()).sum();
-        for (k, label) in hints(app) {
-            let key = format!(" {k}");
-            let text = format!(" {label} ");
-            let w = crate::fmt::width(&key) + crate::fmt::width(&text);
-            if used + w > area.width as usize {
+        // Whole hints, as many as fit: never half a label. The last hint
+        // (help, or the way out) keeps its place whatever else is dropped.
+        let mut all = hints(app);
+        let last = all.pop();
+        let piece = |(k, label): &(String, &str)| (format!(" {k}"), format!(" {label} "));
+        let width = |(a, b): &(String, String)| crate::fmt::width(a) + crate::fmt::width(b);
+        let reserve = last.as_ref().map(|h| width(&piece(h))).unwrap_or(0);
+        let mut used: usize = spans.iter().map(|s| s.width()).sum::<usize>() + reserve;
+        let mut shown = Vec::new();
+        for h in &all {
+            let p = piece(h);
+            if used + width(&p) > area.width as usize {
                 break;
             }
-            used += w;
+            used += width(&p);
+            shown.push(p);
+        }
+        shown.extend(last.as_ref().map(piece));
+        for (key, text) in shown {
             spans.push(Span::styled(key, theme.key));
             spans.push(Span::styled(text, theme.dim));
         }

@@ -131,10 +131,15 @@ fn title(app: &App) -> String {
     };
     let at = if w.rows.is_empty() { 0 } else { w.cursor + 1 };
     format!(
-        "{} · {} {}{} · {}",
+        "{} · {} {}{}{} · {}",
         n.stage.short(zh),
         n.kind.map(|k| k.short(zh)).unwrap_or(app.t(L::All)),
         w.total.map(|t| format!("{at}/{t}")).unwrap_or_default(),
+        if q.overdue {
+            format!(" · {}", app.t(L::Overdue))
+        } else {
+            String::new()
+        },
         if q.filter.is_empty() {
             String::new()
         } else {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod screen;
 use leqi_console::demo;
 use leqi_console::domain::*;
 use leqi_console::store::*;

@@ -1,11 +1,13 @@
 //! Dialogs over the screen. The top one takes every key first and answers
 //! with commands.
 
+mod choose;
 mod confirm;
 mod help;
 mod reason;
 
-pub use reason::{ReasonDialog, ReasonTarget, templates};
+pub use choose::Choice;
+pub use reason::{ReasonDialog, ReasonTarget};
 
 use super::{Cmd, Ctx, Mode};
 use crate::keymap::KeyAction;
@@ -28,6 +30,12 @@ pub enum Modal {
         then: Vec<Cmd>,
     },
     Reason(Box<ReasonDialog>),
+    /// A choice among a few.
+    Choose {
+        title: String,
+        options: Vec<Choice>,
+        cursor: usize,
+    },
     /// A notice: any key closes it; the key it offers does what it says.
     Message {
         title: String,
@@ -59,6 +67,7 @@ impl Modal {
         match self {
             Modal::Help { .. } | Modal::Reader { .. } => Mode::Help,
             Modal::Confirm { .. } => Mode::Confirm,
+            Modal::Choose { .. } => Mode::Choose,
             Modal::Message { .. } => Mode::Notice,
             Modal::Reason(_) => Mode::Reason,
         }
@@ -68,6 +77,9 @@ impl Modal {
         match self {
             Modal::Help { scroll } | Modal::Reader { scroll, .. } => help::on_action(scroll, a),
             Modal::Confirm { then, .. } => confirm::on_action(then, a),
+            Modal::Choose {
+                options, cursor, ..
+            } => choose::on_action(options, cursor, a),
             Modal::Message { offer, .. } => confirm::on_notice(offer, a),
             Modal::Reason(d) => d.on_action(ctx, a),
         }

@@ -28,41 +28,11 @@ pub enum ReasonTarget {
 pub struct ReasonDialog {
     pub target: ReasonTarget,
     pub textarea: TextArea<'static>,
-    pub templates: &'static [&'static str],
+    pub templates: Vec<&'static str>,
     pub template: Option<usize>,
     pub error: Option<String>,
     pub restored: bool,
     pub draft_key: String,
-}
-
-/// The reason templates of a stage, or of an unbinding.
-pub fn templates(stage: Option<Stage>, unbind: bool) -> &'static [&'static str] {
-    if unbind {
-        return &[
-            "直连单位申请退出，解除全部使用单位绑定。",
-            "使用单位申请解除与直连单位的绑定关系。",
-            "监管措施：解除绑定关系。",
-        ];
-    }
-    match stage {
-        Some(Stage::Review) => &[
-            "复核发现资质条件不满足：营业收入或开受票量未达到本省标准。",
-            "复核发现近三年存在重大税收违法行为。",
-            "授权委托书与被授权单位信息不一致，请核对后重新申请。",
-        ],
-        Some(Stage::Confirmation) => &[
-            "经省级税务机关确认，不符合乐企自用直连接入条件。",
-            "关联关系证明不充分，请补充后重新申请。",
-            "存在未整改的风险预警，请整改后重新申请。",
-        ],
-        _ => &[
-            "材料不全，请补充后重新申请。",
-            "统一社会信用代码有误，请核对后重新申请。",
-            "网络地址备案信息有误（IP地址或端口无效），请更正后重新申请。",
-            "纳税信用级别不符合接入条件。",
-            "未纳入数电票试点范围。",
-        ],
-    }
 }
 
 fn new_textarea(text: &str) -> TextArea<'static> {
@@ -78,13 +48,14 @@ impl ReasonDialog {
     pub fn open(
         target: ReasonTarget,
         draft_key: String,
+        kind: Option<Kind>,
         stage: Option<Stage>,
         unbind: bool,
     ) -> Vec<Cmd> {
         let d = ReasonDialog {
             target,
             textarea: new_textarea(""),
-            templates: templates(stage, unbind),
+            templates: crate::domain::templates::reasons(kind, stage, unbind),
             template: None,
             error: None,
             restored: false,

@@ -33,15 +33,16 @@ impl QueueScreen {
     fn actionable_stage(&self, ctx: &Ctx) -> Result<(Stage, &Application), Vec<Cmd>> {
         // A row another officer decided while this one was on it: said, not acted on.
         if let Some(id) = self.window.selected().map(|r| r.id)
+            && self.pinned.is_none()
             && self.handled_elsewhere.contains(&id)
         {
             let note = self.handled_note(ctx, id).unwrap_or_default();
             return Err(vec![Cmd::Notice(L::Conflict, vec![note])]);
         }
         let Some(d) = self.selected_detail() else {
-            let why = match self.window.selected() {
-                Some(_) => L::Loading,
-                None => L::NothingSelected,
+            let why = match (self.window.selected(), self.pinned) {
+                (Some(_), _) | (_, Some(_)) => L::Loading,
+                (None, None) => L::NothingSelected,
             };
             return Err(vec![Cmd::Status(ctx.t(why).into())]);
         };
@@ -192,7 +193,11 @@ impl QueueScreen {
                 items,
                 summary,
             };
-            return ReasonDialog::open(target, key, stage, false);
+            // One kind selected: its own templates; several: the stage's.
+            let mut kinds = self.selection.items.values().map(|(_, k)| *k);
+            let first = kinds.next();
+            let kind = first.filter(|f| kinds.all(|k| k == *f));
+            return ReasonDialog::open(target, key, kind, stage, false);
         }
         let (stage, d) = match self.actionable_stage(ctx) {
             Ok(x) => x,
@@ -207,7 +212,13 @@ impl QueueScreen {
             action: step.action,
             name: inert(&d.unit.facts.name).into_owned(),
         };
-        ReasonDialog::open(target, format!("app-{}", d.id), Some(stage), false)
+        ReasonDialog::open(
+            target,
+            format!("app-{}", d.id),
+            Some(d.kind),
+            Some(stage),
+            false,
+        )
     }
 
     pub(super) fn on_decided(
@@ -253,6 +264,7 @@ impl QueueScreen {
     }
 
     fn drop_row(&mut self, ctx: &Ctx, id: i64) -> Vec<Cmd> {
+        self.pinned = None;
         self.window.remove(id);
         self.selection.items.remove(&id);
         self.detail = None;

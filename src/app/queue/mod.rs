@@ -2,6 +2,7 @@
 //! the chosen queue's rows, and the selected application in tabs.
 
 mod decide;
+mod msg;
 pub mod window;
 
 use super::list::{Move, Selection};
@@ -89,6 +90,11 @@ pub struct QueueScreen {
     /// Chosen applications: id -> (version seen, kind).
     pub selection: Selection<(i64, Kind)>,
     count_seq: u64,
+    /// An application opened by its number, shown (and decided) whatever
+    /// row the cursor is on, until the cursor moves.
+    pub pinned: Option<i64>,
+    /// Only the items older than the overdue limit.
+    pub overdue: bool,
 }
 
 /// The navigator: each stage the officer reaches, with all its kinds
@@ -140,6 +146,8 @@ impl QueueScreen {
             handled_elsewhere: HashSet::new(),
             selection: Selection::default(),
             count_seq: 0,
+            pinned: None,
+            overdue: false,
         }
     }
 
@@ -164,6 +172,12 @@ impl QueueScreen {
         )
     }
 
+    /// Items filed before this are overdue.
+    fn overdue_before(&self, ctx: &Ctx) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.overdue
+            .then(|| ctx.now() - chrono::Duration::days(ctx.overdue_days))
+    }
+
     fn query(
         &self,
         ctx: &Ctx,
@@ -180,17 +194,20 @@ impl QueueScreen {
             cursor,
             direction: d,
             limit: PAGE,
+            older_than: self.overdue_before(ctx),
         })
     }
 
-    fn count_effect(&mut self) -> Option<Cmd> {
+    fn count_effect(&mut self, ctx: &Ctx) -> Option<Cmd> {
         self.count_seq += 1;
+        let older_than = self.overdue_before(ctx);
         let n = self.node()?;
         Some(Cmd::Run(Effect::LoadCount {
             seq: self.count_seq,
             stage: n.stage,
             kinds: n.kinds.clone(),
             filter: self.filter.clone(),
+            older_than,
         }))
     }
 
@@ -210,7 +227,9 @@ impl QueueScreen {
             mode: PageMode::Replace(0),
             query,
         });
-        std::iter::once(page).chain(self.count_effect()).collect()
+        std::iter::once(page)
+            .chain(self.count_effect(ctx))
+            .collect()
     }
 
     /// Reloads the window where it is: from its first row on, keeping the
@@ -222,7 +241,11 @@ impl QueueScreen {
             .first()
             .map(|r| r.cursor(self.sort).inclusive(self.sort));
         let Some(key) = first else {
-            return self.reload(ctx, 0);
+            // An empty view (filtered to nothing, say): the navigator's
+            // counts are read again all the same.
+            let mut cmds = vec![Cmd::Run(self.counts_effect())];
+            cmds.extend(self.reload(ctx, 0));
+            return cmds;
         };
         self.window.seq += 1;
         self.window.loading = true;
@@ -236,7 +259,7 @@ impl QueueScreen {
                 query: q,
             }));
         }
-        cmds.extend(self.count_effect());
+        cmds.extend(self.count_effect(ctx));
         // The item in view is read again where the officer is reading it.
         if let Some(id) = self.detail.as_ref().map(|d| d.id) {
             self.detail_seq += 1;
@@ -248,8 +271,30 @@ impl QueueScreen {
         cmds
     }
 
+    /// Opens an application by its number: the row, when it is in view of
+    /// the window; else shown over whatever row, to read and decide.
+    pub fn jump(&mut self, ctx: &Ctx, id: i64) -> Vec<Cmd> {
+        if let Some(i) = self.window.rows.iter().position(|r| r.id == id) {
+            self.pinned = None;
+            let delta = self.window.offset + i as i64 - self.window.cursor;
+            return self.move_cursor(ctx, delta);
+        }
+        self.pinned = Some(id);
+        self.focus = Focus::Detail;
+        self.detail_seq += 1;
+        self.material = 0;
+        self.detail_scroll = 0;
+        vec![Cmd::Run(Effect::LoadDetail {
+            seq: self.detail_seq,
+            id,
+        })]
+    }
+
     /// Asks for the selected row's application unless it is shown already.
     fn detail_cmds(&mut self) -> Vec<Cmd> {
+        if self.pinned.is_some() {
+            return vec![];
+        }
         let Some(id) = self.window.selected().map(|r| r.id) else {
             self.detail = None;
             return vec![];
@@ -274,6 +319,10 @@ impl QueueScreen {
 
     fn move_cursor(&mut self, ctx: &Ctx, mut delta: i64) -> Vec<Cmd> {
         let mut cmds = Vec::new();
+        // Moving leaves an application opened by number for the rows.
+        if self.pinned.take().is_some() {
+            self.detail = None;
+        }
         // Leaving a row decided elsewhere lets it go: the rows after it
         // slide up, so a step down lands on the next one.
         let here = self.window.selected().map(|r| r.id);
@@ -406,7 +455,16 @@ impl QueueScreen {
             K::Pass => self.begin_pass(ctx),
             K::Reject => self.begin_reject(ctx),
             K::Bindings => self.open_bindings(),
-            K::Batches => vec![Cmd::Run(Effect::LoadBatches)],
+            K::Unit => match self.selected_detail() {
+                Some(d) => crate::app::unit::UnitScreen::open(d.unit.id),
+                None => vec![],
+            },
+            K::Jump => vec![Cmd::Prompt(Prompt::new(PromptKind::Jump))],
+            K::Overdue => {
+                self.overdue = !self.overdue;
+                self.reload(ctx, 0)
+            }
+            K::Batches => crate::app::work::WorkScreen::open(ctx),
             K::ToggleSelect | K::SelectRange | K::SelectAll | K::ClearSelection => {
                 self.select(ctx, a)
             }
@@ -561,102 +619,10 @@ impl QueueScreen {
     }
 
     fn selected_detail(&self) -> Option<&Application> {
-        let row = self.window.selected()?;
-        self.detail.as_deref().filter(|d| d.id == row.id)
-    }
-
-    pub fn on_counts(&mut self, counts: Vec<i64>) {
-        for (n, c) in self
-            .nodes
-            .iter_mut()
-            .filter(|n| n.kind.is_some())
-            .zip(counts)
-        {
-            n.count = Some(c);
-        }
-        for i in 0..self.nodes.len() {
-            if self.nodes[i].kind.is_none() {
-                let stage = self.nodes[i].stage;
-                let sum = self
-                    .nodes
-                    .iter()
-                    .filter(|n| n.stage == stage && n.kind.is_some())
-                    .map(|n| n.count.unwrap_or(0))
-                    .sum();
-                self.nodes[i].count = Some(sum);
-            }
-        }
-    }
-
-    /// Messages for this screen; a stale answer is dropped.
-    pub fn on_msg(&mut self, ctx: &Ctx, msg: Msg) -> Vec<Cmd> {
-        match msg {
-            Msg::Count { seq, result: Ok(n) } if seq == self.count_seq => {
-                self.window.total = Some(n);
-                vec![]
-            }
-            Msg::Page {
-                seq,
-                mode,
-                result: Ok(page),
-            } if seq == self.window.seq => {
-                let held = self.window.selected().cloned();
-                self.window.on_page(mode, page);
-                match (mode, held) {
-                    (PageMode::Refresh(_), Some(row))
-                        if !self.window.rows.iter().any(|r| r.id == row.id) =>
-                    {
-                        self.handled_elsewhere.insert(row.id);
-                        self.window.hold(row);
-                    }
-                    (PageMode::Refresh(_), _) => {}
-                    _ => self.handled_elsewhere.clear(),
-                }
-                self.detail_cmds()
-            }
-            Msg::Detail {
-                seq,
-                result: Ok(app),
-            } if seq == self.detail_seq => {
-                self.checks = app.checks(&ctx.thresholds);
-                self.material = self.material.min(app.materials.len().saturating_sub(1));
-                self.detail = Some(app);
-                vec![]
-            }
-            Msg::Decided {
-                id,
-                decision,
-                result,
-            } => self.on_decided(ctx, id, decision, result),
-            Msg::PaperMarked(Ok(())) => {
-                // Read again where the officer is: the same material chosen.
-                let mut cmds = vec![Cmd::Status(ctx.t(L::PaperReceived).into())];
-                if let Some(id) = self.detail.as_ref().map(|d| d.id) {
-                    self.detail_seq += 1;
-                    cmds.push(Cmd::Run(Effect::LoadDetail {
-                        seq: self.detail_seq,
-                        id,
-                    }));
-                }
-                cmds
-            }
-            Msg::Selected(Ok(items)) => {
-                self.selection
-                    .extend(items.into_iter().map(|(id, v, k)| (id, (v, k))));
-                vec![]
-            }
-            Msg::Count { result: Err(e), .. }
-            | Msg::Page { result: Err(e), .. }
-            | Msg::Detail { result: Err(e), .. }
-            | Msg::PaperMarked(Err(e))
-            | Msg::Selected(Err(e)) => self.on_failed(ctx, e),
-            _ => vec![],
-        }
-    }
-
-    /// A load failed: one line in the status bar.
-    fn on_failed(&mut self, ctx: &Ctx, e: Failure) -> Vec<Cmd> {
-        self.window.loading = false;
-        vec![Cmd::Status(ctx.said(&e))]
+        let id = match self.pinned {
+            Some(p) => p,
+            None => self.window.selected()?.id,
+        };
+        self.detail.as_deref().filter(|d| d.id == id)
     }
 }

@@ -205,6 +205,7 @@ mod tests {
             version: 1,
             uscc: String::new(),
             name: format!("u{id}"),
+            name_key: format!("u{id}"),
             submitted_at: t,
             updated_at: t,
             passed_checks: 0,

@@ -44,7 +44,12 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.ctx.zh();
     let title = match &app.queue.detail {
         Some(d) => format!(
-            "#{} {} · {} · {} {}",
+            "{}#{} {} · {} · {} {}",
+            // Opened by number, not the row under the cursor: said first.
+            match app.queue.pinned {
+                Some(p) if p == d.id => format!("{} · ", app.t(L::Pinned)),
+                _ => String::new(),
+            },
             d.id,
             d.kind.label(zh),
             d.state.label(zh),

@@ -85,6 +85,36 @@ fn facts(app: &App, d: &Application) -> Vec<(L, String)> {
     v
 }
 
+/// What ties the application to the unit's others: made moot, more of the
+/// same kind in the flow, filed again after or before a rejection.
+fn links(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
+    let (lang, zh) = (app.ctx.lang, app.ctx.zh());
+    let ids = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(" ");
+    let mut out = vec![];
+    if let Some(o) = d.obsolete {
+        out.push(Line::from(Span::styled(
+            format!("✗ {}", o.label(zh)),
+            theme.bad,
+        )));
+    }
+    if !d.siblings.is_empty() {
+        let list = ids(&mut d
+            .siblings
+            .iter()
+            .map(|(i, s)| format!("#{i} {}", s.label(zh))));
+        let text = L::Siblings.fill(lang, &[&d.siblings.len(), &list]);
+        out.push(Line::from(Span::styled(format!("! {text}"), theme.warn)));
+    }
+    if let Some((p, s)) = d.previous {
+        out.push(Line::from(L::Previous.fill(lang, &[&p, &s.label(zh)])));
+    }
+    if !d.refiled_as.is_empty() {
+        let list = ids(&mut d.refiled_as.iter().map(|i| format!("#{i}")));
+        out.push(Line::from(L::RefiledAs.fill(lang, &[&list])));
+    }
+    out
+}
+
 /// The overview of an application.
 pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
     let lw = if app.ctx.zh() { 12 } else { 16 };
@@ -100,6 +130,7 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
             if b > 0 { theme.bad } else { theme.ok },
         )));
     }
+    lines.extend(links(app, d, theme));
     for l in inert_lines(&d.form.detail) {
         if !d.form.detail.is_empty() {
             lines.push(Line::from(Span::styled(l, theme.dim)));

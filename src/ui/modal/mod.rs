@@ -1,5 +1,6 @@
 //! Dialogs drawn over the screen, a file each.
 
+mod choose;
 mod confirm;
 mod help;
 mod reason;
@@ -49,6 +50,11 @@ pub fn draw(f: &mut Frame, app: &App, modal: &Modal, theme: &Theme, area: Rect) 
             offer,
         } => confirm::notice(f, app, title, lines, offer.as_ref(), theme, area),
         Modal::Help { scroll } => help::draw(f, app, *scroll, theme, area),
+        Modal::Choose {
+            title,
+            options,
+            cursor,
+        } => choose::draw(f, title, options, *cursor, theme, area),
         Modal::Reader {
             title,
             lines,
