@@ -15,7 +15,9 @@ pub struct Global {
     /// sqlite:///PATH or postgres://USER@HOST:PORT/DB; else LEQI_DATABASE_URL, the config file, or the embedded default.
     #[arg(long, global = true, value_name = "URL")]
     pub database: Option<String>,
-    /// The acting officer's login; else the operating-system user.
+    /// The acting officer's login on an embedded database (else the
+    /// operating-system user); on PostgreSQL the login is who you connect
+    /// as, and this may only repeat it.
     #[arg(long, global = true, value_name = "LOGIN")]
     pub officer: Option<String>,
     /// The config file (default: config.toml in the user's config directory).
@@ -76,7 +78,10 @@ pub struct Context {
     pub paths: Paths,
     pub config: Config,
     pub database_url: String,
-    pub officer_login: String,
+    /// The officer named by `--officer` (or the demo's), if any.
+    pub officer_flag: Option<String>,
+    /// The operating-system user, as the kernel knows the process.
+    pub os_user: String,
     pub lang: Lang,
     pub keymap: Option<String>,
     /// The console opens on the demo database, creating it when empty.
@@ -91,6 +96,13 @@ impl Context {
             .clone()
             .unwrap_or_else(|| paths.config_file.clone());
         let config = Config::load(&config_file).map_err(Failure::usage)?;
+        if let Some(u) = &g.database
+            && has_password(u)
+        {
+            return Err(Failure::usage(
+                "命令行的 --database 中不能写密码（跳板机上的其他用户用 ps 就能看到）：请写入 ~/.pgpass（权限 0600）或用 PGPASSFILE 指定的文件 (a password in --database shows in ps to every user of the host: put it in ~/.pgpass, mode 0600, or the file PGPASSFILE names)",
+            ));
+        }
         let database_url = g
             .database
             .clone()
@@ -101,12 +113,8 @@ impl Context {
             })
             .or_else(|| config.database_url.clone())
             .unwrap_or_else(|| paths.default_database());
-        let officer_login = g
-            .officer
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
-            .unwrap_or_default();
+        let officer_flag = g.officer.clone();
+        let os_user = os_user();
         let lang = match g.lang.as_deref().or(config.lang.as_deref()) {
             Some(l) => Lang::parse(l).ok_or_else(|| {
                 Failure::usage(format!(
@@ -121,7 +129,8 @@ impl Context {
             paths,
             config,
             database_url,
-            officer_login,
+            officer_flag,
+            os_user,
             lang,
             keymap,
             demo: g.demo,
@@ -133,7 +142,7 @@ impl Context {
                     format!("sqlite://{}", ctx.paths.data_dir.join("demo.db").display());
             }
             if g.officer.is_none() {
-                ctx.officer_login = crate::demo::DEMO_OFFICER.into();
+                ctx.officer_flag = Some(crate::demo::DEMO_OFFICER.into());
             }
         }
         Ok(ctx)
@@ -155,6 +164,31 @@ impl Context {
             crate::demo::generate(store, 3000, 1, |_| {}).await?;
         }
         Ok(())
+    }
+
+    /// Who is acting. On PostgreSQL the session's login, never a flag:
+    /// `--officer` naming anyone else is refused (exit 4). On SQLite
+    /// `--officer`, else the operating-system user.
+    pub fn officer_login(&self, store: &Store) -> Outcome<String> {
+        match (&store.login, &self.officer_flag) {
+            (Some(login), Some(named)) if named != login => Err(Failure {
+                code: 4,
+                message: format!(
+                    "您以 {login} 登录数据库，不能以 {named} 的身份办理；请用 {named} 自己的账号连接 (you are logged in as {login}: --officer {named} names someone else; connect with their own credentials)",
+                    login = crate::domain::text::inert(login),
+                    named = crate::domain::text::inert(named),
+                ),
+            }),
+            (Some(login), _) => Ok(login.clone()),
+            (None, Some(named)) => Ok(named.clone()),
+            (None, None) => Ok(self.os_user.clone()),
+        }
+    }
+
+    /// The acting officer, registered and active.
+    pub async fn officer(&self, store: &Store) -> Outcome<crate::domain::Officer> {
+        let login = self.officer_login(store)?;
+        Ok(store.officer(&login).await?)
     }
 
     /// The keymap chosen by flag or config, with the user's file over it.
@@ -226,4 +260,26 @@ pub fn load_keymap(choice: Option<&str>, user_file: &Path) -> (Keymap, Option<St
         }
     }
     (km, notice)
+}
+
+/// The operating-system user by the process's real user id (getuid), not
+/// `$USER`, which anyone can set.
+fn os_user() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(u)) => u.name,
+        _ => uid.to_string(),
+    }
+}
+
+/// Whether a database URL carries a password (`scheme://user:password@`).
+pub fn has_password(url: &str) -> bool {
+    let Some(rest) = url.split_once("://").map(|(_, r)| r) else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(creds, _)| creds.contains(':'))
+        || url.contains("password=")
 }

@@ -15,14 +15,16 @@ use std::process::Command;
 fn bin(db: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_leqi-console"))
         .arg("--database")
-        .arg(db)
+        .arg(acting_url(db, args))
         .args(args)
         .output()
         .unwrap()
 }
 
-async fn app(store: &Store, login: &str, drafts: &std::path::Path) -> (App, Executor) {
-    console_app(store, login, Lang::Zh, drafts, "t", None).await
+/// The console of `login`, connected as them.
+async fn app(db: &TestDb, login: &str, drafts: &std::path::Path) -> (App, Executor) {
+    let (store, _) = as_officer(db, login).await;
+    console_app(&store, login, Lang::Zh, drafts, "t", None).await
 }
 
 #[test]
@@ -58,7 +60,7 @@ fn the_command_line_decides_many_and_reports_each() {
         ];
         let first: Vec<String> = ids[..3].iter().map(|i| i.to_string()).collect();
         args.extend(first.iter().map(|s| s.as_str()));
-        let out = bin(u, &args);
+        let out = bin(&login_url(u, "mouxian-zhao"), &args);
         assert_eq!(
             out.status.code(),
             Some(4),
@@ -93,7 +95,7 @@ fn the_command_line_decides_many_and_reports_each() {
         let csv = dir.path().join("r.csv");
         assert!(
             bin(
-                u,
+                &login_url(u, "mouxian-zhao"),
                 &[
                     "--officer",
                     "mouxian-zhao",
@@ -144,7 +146,7 @@ async fn the_console_decides_a_selection_in_one_batch() {
         let s = demo_store(&db, 300).await;
         let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 250).await;
         let dir = tempfile::tempdir().unwrap();
-        let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+        let (mut a, x) = app(&db, "mouxian-zhao", dir.path()).await;
         press(&mut a, &x, "/").await;
         type_text(&mut a, &x, "批量测试").await;
         press(&mut a, &x, "enter *").await;
@@ -157,8 +159,8 @@ async fn the_console_decides_a_selection_in_one_batch() {
         let shown = render_text(&a);
         assert!(shown.contains("已选 250"), "the count is visible");
         // Someone else takes one first: it is skipped with its reason.
-        let qian = s.officer("mouxian-qian").await.unwrap();
-        s.decide(&qian, ids[7], Decision::Pass, None, None)
+        let (qs, qian) = as_officer(&db, "mouxian-qian").await;
+        qs.decide(&qian, ids[7], Decision::Pass, None, None)
             .await
             .unwrap();
         press(&mut a, &x, "a").await;
@@ -225,7 +227,7 @@ async fn a_batch_rejection_takes_one_reason() {
     let s = demo_store(&db, 300).await;
     let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 30).await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+    let (mut a, x) = app(&db, "mouxian-zhao", dir.path()).await;
     press(&mut a, &x, "/").await;
     type_text(&mut a, &x, "批量测试").await;
     press(&mut a, &x, "enter space space space").await;
@@ -279,7 +281,7 @@ async fn an_exit_from_the_keyboard() {
     for db in databases().await {
         let s = demo_store(&db, 1200).await;
         let dir = tempfile::tempdir().unwrap();
-        let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+        let (mut a, x) = app(&db, "mouxian-zhao", dir.path()).await;
         let exit_node = a
             .queue
             .nodes
@@ -354,7 +356,7 @@ async fn an_exit_from_the_keyboard() {
             a.modal.is_some()
         );
         // 复核 by the other officer, 确认 by the province, each in their console.
-        let (mut b, bx) = app(&s, "mouxian-qian", dir.path()).await;
+        let (mut b, bx) = app(&db, "mouxian-qian", dir.path()).await;
         let review = b
             .queue
             .nodes
@@ -374,7 +376,7 @@ async fn an_exit_from_the_keyboard() {
             s.application(exit.id).await.unwrap().state,
             State::PendingConfirmation
         );
-        let (mut p, px) = app(&s, "sheng-zhou", dir.path()).await;
+        let (mut p, px) = app(&db, "sheng-zhou", dir.path()).await;
         let conf = p
             .queue
             .nodes
@@ -446,7 +448,7 @@ fn a_killed_batch_is_whole_items_and_resumes() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_leqi-console"))
             .args([
                 "--database",
-                u,
+                &login_url(u, "mouxian-zhao"),
                 "--officer",
                 "mouxian-zhao",
                 "decide",
@@ -495,12 +497,16 @@ fn a_killed_batch_is_whole_items_and_resumes() {
         let batch = rt.block_on(pairs(&store, "SELECT CAST(0 AS BIGINT), id FROM batches"))[0]
             .1
             .clone();
+        let zu = login_url(u, "mouxian-zhao");
         let listed = bin(
-            u,
+            &zu,
             &["--officer", "mouxian-zhao", "batch", "list", "--unfinished"],
         );
         assert!(String::from_utf8_lossy(&listed.stdout).contains(&batch));
-        let out = bin(u, &["--officer", "mouxian-zhao", "batch", "resume", &batch]);
+        let out = bin(
+            &zu,
+            &["--officer", "mouxian-zhao", "batch", "resume", &batch],
+        );
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -525,7 +531,7 @@ async fn a_units_bindings_are_found_by_code_or_name() {
     let (direct, ids) = common::fixtures::synthetic_bindings(&s, 40).await.unwrap();
     let unit = s.unit(direct).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (mut a, x) = app(&s, "mouxian-zhao", dir.path()).await;
+    let (mut a, x) = app(&db, "mouxian-zhao", dir.path()).await;
     press(&mut a, &x, "f").await;
     assert!(render_text(&a).contains("查找直连单位"));
     type_text(&mut a, &x, &unit.facts.uscc.to_lowercase()).await;

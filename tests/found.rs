@@ -166,9 +166,11 @@ async fn an_item_decided_by_another_console_stays_marked_and_refresh_goes_on() {
     for db in databases().await {
         let store = demo_store(&db, 300).await;
         let dir = tempfile::tempdir().unwrap();
+        let (zs, _) = as_officer(&db, "mouxian-zhao").await;
         let (mut a, ax) =
-            console_app(&store, "mouxian-zhao", Lang::Zh, dir.path(), &db.url, None).await;
-        let mut b = second(&db.url, Lang::Zh, "mouxian-qian").await;
+            console_app(&zs, "mouxian-zhao", Lang::Zh, dir.path(), &db.url, None).await;
+        let qian_url = login_url(&db.url, "mouxian-qian");
+        let mut b = second(&qian_url, Lang::Zh, "mouxian-qian").await;
         let x = a.queue.window.selected().unwrap().clone();
         assert_eq!(
             b.app.queue.window.selected().unwrap().id,

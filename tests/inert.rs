@@ -16,7 +16,7 @@ const POISON: &str = "\u{1b}]0;owned\u{7}\u{1b}]2;t\u{7}\u{1b}]52;c;ZWNobyBwd25l
 fn bin(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_leqi-console"))
         .arg("--database")
-        .arg(db)
+        .arg(acting_url(db, args))
         .args(args)
         .env(
             "XDG_CONFIG_HOME",

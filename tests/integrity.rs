@@ -26,7 +26,8 @@ fn bin_in(home: &Path, args: &[&str]) -> Output {
 
 fn bin(db: &str, args: &[&str]) -> Output {
     let home = std::env::temp_dir().join("leqi-integrity-home");
-    let mut all = vec!["--database", db];
+    let url = acting_url(db, args);
+    let mut all = vec!["--database", url.as_str()];
     all.extend(args);
     bin_in(&home, &all)
 }

@@ -425,14 +425,11 @@ fn two_officers_in_two_terminals_on_one_queue() {
     }
     for url in urls {
         let (ha, hb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let mut a = Pty::spawn(
-            &["--database", &url, "--officer", "mouxian-zhao"],
-            ha.path(),
-        );
-        let mut b = Pty::spawn(
-            &["--database", &url, "--officer", "mouxian-qian"],
-            hb.path(),
-        );
+        // Each connects as themselves (on PostgreSQL their own login).
+        let za = common::login_url(&url, "mouxian-zhao");
+        let qb = common::login_url(&url, "mouxian-qian");
+        let mut a = Pty::spawn(&["--database", &za, "--officer", "mouxian-zhao"], ha.path());
+        let mut b = Pty::spawn(&["--database", &qb, "--officer", "mouxian-qian"], hb.path());
         a.wait_for("版本 1");
         b.wait_for("版本 1");
         let id = detail_id(&a);

@@ -10,20 +10,16 @@ async fn race(db: &TestDb) {
     let setup = demo_store(db, 50).await;
     let ids = pending_items(&setup, Kind::Access, State::PendingAcceptance, 500).await;
     let audit_before = scalar(&setup, "SELECT count(*) FROM audit_events").await;
-    // Four stores stand for four officers' consoles; two officers hold the role.
+    // Four stores stand for four officers' consoles, each connected as its
+    // officer; two officers hold the role.
+    let logins = ["mouxian-zhao", "mouxian-qian"];
     let mut stores = Vec::new();
-    for _ in 0..4 {
-        stores.push(Store::open(&db.url).await.unwrap());
+    for i in 0..4 {
+        stores.push(as_officer(db, logins[i % 2]).await);
     }
     let mut tasks = Vec::new();
     for t in 0..16usize {
-        let store = stores[t % 4].clone();
-        let login = if t % 2 == 0 {
-            "mouxian-zhao"
-        } else {
-            "mouxian-qian"
-        };
-        let officer = store.officer(login).await.unwrap();
+        let (store, officer) = stores[t % 4].clone();
         // Each task walks the items in its own order.
         let mut order = ids.clone();
         order.rotate_left(t * 31 % ids.len());

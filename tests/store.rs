@@ -139,24 +139,37 @@ async fn an_access_application_goes_through_three_stages_with_audit() {
         // Another county's officer, a missing role, a missing reason: refused, nothing changes.
         let other = officer(&s, "qingshan-zhao").await;
         assert!(matches!(
-            s.decide(&other, 1, Decision::Pass, None, None).await,
+            st(&db, &other)
+                .await
+                .decide(&other, 1, Decision::Pass, None, None)
+                .await,
             Err(Error::Forbidden(_))
         ));
         assert!(matches!(
-            s.decide(&zhou, 1, Decision::Pass, None, None).await,
+            st(&db, &zhou)
+                .await
+                .decide(&zhou, 1, Decision::Pass, None, None)
+                .await,
             Err(Error::Forbidden(_))
         ));
         assert!(matches!(
-            s.decide(&zhao, 1, Decision::Reject, None, None).await,
-            Err(Error::Invalid(_))
-        ));
-        assert!(matches!(
-            s.decide(&zhao, 1, Decision::Reject, Some(" \n "), None)
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, 1, Decision::Reject, None, None)
                 .await,
             Err(Error::Invalid(_))
         ));
         assert!(matches!(
-            s.decide(&zhao, 1, Decision::Reject, Some("bad\x1b[2J"), None)
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, 1, Decision::Reject, Some(" \n "), None)
+                .await,
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, 1, Decision::Reject, Some("bad\x1b[2J"), None)
                 .await,
             Err(Error::Invalid(_))
         ));
@@ -171,18 +184,23 @@ async fn an_access_application_goes_through_three_stages_with_audit() {
             1
         );
 
-        let r = s
+        let r = st(&db, &zhao)
+            .await
             .decide(&zhao, 1, Decision::Pass, None, Some(1))
             .await
             .unwrap();
         assert_eq!((r.to, r.version), (Some(State::PendingReview), Some(2)));
         // Separation of duties: zhao accepted, zhao may not review.
         assert!(matches!(
-            s.decide(&zhao, 1, Decision::Pass, None, None).await,
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, 1, Decision::Pass, None, None)
+                .await,
             Err(Error::Forbidden(_))
         ));
         // A stale version is a conflict that names who and when.
-        let stale = s
+        let stale = st(&db, &qian)
+            .await
             .decide(&qian, 1, Decision::Pass, None, Some(1))
             .await
             .unwrap_err();
@@ -195,7 +213,9 @@ async fn an_access_application_goes_through_three_stages_with_audit() {
         );
         assert!(stale.to_string().contains("mouxian-zhao"));
         assert_eq!(stale.exit_code(), 5);
-        s.decide(&qian, 1, Decision::Pass, None, Some(2))
+        st(&db, &qian)
+            .await
+            .decide(&qian, 1, Decision::Pass, None, Some(2))
             .await
             .unwrap();
         assert_eq!(
@@ -208,7 +228,8 @@ async fn an_access_application_goes_through_three_stages_with_audit() {
             .await
             .unwrap();
         assert!(prov.rows.iter().any(|r| r.id == 1) || prov.more);
-        let r = s
+        let r = st(&db, &zhou)
+            .await
             .decide(&zhou, 1, Decision::Pass, None, Some(3))
             .await
             .unwrap();
@@ -224,7 +245,10 @@ async fn an_access_application_goes_through_three_stages_with_audit() {
         );
         // Decided: a second pass is a conflict.
         assert!(matches!(
-            s.decide(&zhou, 1, Decision::Pass, None, None).await,
+            st(&db, &zhou)
+                .await
+                .decide(&zhou, 1, Decision::Pass, None, None)
+                .await,
             Err(Error::Conflict(_))
         ));
 
@@ -251,7 +275,8 @@ async fn rejections_carry_their_reason() {
     for db in databases().await {
         let s = demo_store(&db, 300).await;
         let zhao = officer(&s, "mouxian-zhao").await;
-        let r = s
+        let r = st(&db, &zhao)
+            .await
             .decide(
                 &zhao,
                 1,
@@ -274,7 +299,9 @@ async fn rejections_carry_their_reason() {
         let too_long = "字".repeat(2001);
         let other = first(&s, Stage::Acceptance, Kind::Invitation, SEED_COUNTY).await;
         assert!(matches!(
-            s.decide(&zhao, other.id, Decision::Reject, Some(&too_long), None)
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, other.id, Decision::Reject, Some(&too_long), None)
                 .await,
             Err(Error::Invalid(_))
         ));
@@ -307,7 +334,10 @@ async fn confirming_an_invitation_binds_the_user_unit() {
         let who = officer(&s, login).await;
         // Default roles: accept and review, not confirm.
         assert!(matches!(
-            s.decide(&who, item.id, Decision::Pass, None, None).await,
+            st(&db, &who)
+                .await
+                .decide(&who, item.id, Decision::Pass, None, None)
+                .await,
             Err(Error::Forbidden(_))
         ));
         s.upsert_officer(
@@ -319,7 +349,8 @@ async fn confirming_an_invitation_binds_the_user_unit() {
         .await
         .unwrap();
         let who = officer(&s, login).await;
-        let r = s
+        let r = st(&db, &who)
+            .await
             .decide(&who, item.id, Decision::Pass, None, None)
             .await
             .unwrap();
@@ -441,7 +472,8 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
             officer(&s, "mouxian-qian").await,
             officer(&s, "sheng-zhou").await,
         );
-        let r = s
+        let r = st(&db, &zhao)
+            .await
             .decide(&zhao, exit.id, Decision::Pass, None, None)
             .await
             .unwrap_err();
@@ -467,10 +499,11 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
             })
             .collect();
         assert!(matches!(
-            s.unbind(&zhao, &ids, "").await,
+            st(&db, &zhao).await.unbind(&zhao, &ids, "").await,
             Err(Error::Invalid(_))
         ));
-        let res = s
+        let res = st(&db, &zhao)
+            .await
             .unbind(&zhao, &ids, "直连单位申请退出，解除全部使用单位")
             .await
             .unwrap();
@@ -489,7 +522,11 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
         );
         // Twice: already unbound.
         assert!(
-            s.unbind(&zhao, &ids[..1], "再次").await.unwrap()[0]
+            st(&db, &zhao)
+                .await
+                .unbind(&zhao, &ids[..1], "再次")
+                .await
+                .unwrap()[0]
                 .error
                 .is_some()
         );
@@ -507,18 +544,23 @@ async fn an_exit_waits_for_unbinding_then_cascades() {
         .await;
 
         assert!(
-            s.decide(&zhao, exit.id, Decision::Pass, None, None)
+            st(&db, &zhao)
+                .await
+                .decide(&zhao, exit.id, Decision::Pass, None, None)
                 .await
                 .unwrap()
                 .ok()
         );
         assert!(
-            s.decide(&qian, exit.id, Decision::Pass, None, None)
+            st(&db, &qian)
+                .await
+                .decide(&qian, exit.id, Decision::Pass, None, None)
                 .await
                 .unwrap()
                 .ok()
         );
-        let r = s
+        let r = st(&db, &zhou)
+            .await
             .decide(&zhou, exit.id, Decision::Pass, None, None)
             .await
             .unwrap();
@@ -580,7 +622,11 @@ async fn paper_receipt_is_noted_and_audited() {
             .into_iter()
             .find(|m| !m.paper_received)
             .unwrap();
-        s.mark_paper_received(&zhao, m.id).await.unwrap();
+        st(&db, &zhao)
+            .await
+            .mark_paper_received(&zhao, m.id)
+            .await
+            .unwrap();
         assert!(
             s.materials(1)
                 .await
@@ -596,7 +642,10 @@ async fn paper_receipt_is_noted_and_audited() {
         );
         let other = officer(&s, "qingshan-zhao").await;
         assert!(matches!(
-            s.mark_paper_received(&other, m.id).await,
+            st(&db, &other)
+                .await
+                .mark_paper_received(&other, m.id)
+                .await,
             Err(Error::Forbidden(_))
         ));
     }
@@ -638,10 +687,11 @@ async fn applicant_text_with_escapes_is_stored_as_is_but_drawn_inert() {
 #[tokio::test]
 async fn a_console_hears_of_other_officers_changes() {
     for db in databases().await {
-        let s = demo_store(&db, 300).await;
-        let mut watch = s.watch().await.unwrap();
-        let other = Store::open(&db.url).await.unwrap();
-        let zhao = officer(&other, "mouxian-zhao").await;
+        demo_store(&db, 300).await;
+        // Both consoles are officers' own logins: LISTEN works for them.
+        let (qian, _) = as_officer(&db, "mouxian-qian").await;
+        let mut watch = qian.watch().await.unwrap();
+        let (other, zhao) = as_officer(&db, "mouxian-zhao").await;
         let id = first(&other, Stage::Acceptance, Kind::Invitation, SEED_COUNTY)
             .await
             .id;

@@ -118,6 +118,11 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminCommand,
     },
+    /// The audit trail's hash chains: a checkpoint to keep, and verification.
+    Audit {
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// The workflow table and who can act on it.
     Workflow {
         #[command(subcommand)]
@@ -129,6 +134,48 @@ pub enum Command {
 pub enum AdminCommand {
     /// Validate a deployment file whole and write it in one audited transaction (admin role; the first one into a database with no administrator).
     Apply { file: PathBuf },
+    /// Set up a new database: on PostgreSQL the owner and officers' roles and the schema, with credentials that may create roles.
+    Init,
+    /// Bring a database's schema up to this program's (as `init`).
+    Upgrade,
+    /// Officers and their login roles.
+    Officer {
+        #[command(subcommand)]
+        action: OfficerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Register an officer; on PostgreSQL also their login role (no password unless --password-file).
+    Add {
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        bureau: String,
+        /// Comma-separated: accept, review, confirm, supervise, admin.
+        #[arg(long)]
+        roles: String,
+        /// A file holding the login role's password (first line).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Disable an officer: no more logins or decisions; their history stays.
+    Disable { login: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write the head of every chain of the audit trail to FILE, to keep outside the database.
+    Checkpoint { file: PathBuf },
+    /// Recompute every chain, replay every application's events, and compare with a checkpoint.
+    Verify {
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

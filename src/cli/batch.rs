@@ -7,7 +7,7 @@ use crate::context::{Context, Failure, Outcome};
 use crate::store::{self, Store};
 
 pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome<i32> {
-    let officer = store.officer(&ctx.officer_login).await?;
+    let officer = ctx.officer(store).await?;
     match action {
         BatchCommand::List { unfinished, json } => {
             let bs = store.batches(&officer.login, *unfinished).await?;

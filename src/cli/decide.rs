@@ -21,7 +21,7 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     else {
         return Ok(2);
     };
-    let officer = store.officer(&ctx.officer_login).await?;
+    let officer = ctx.officer(store).await?;
     let items = collect_items(ids, from_file.as_deref(), *version)?;
     let decision = decision.decision();
     if let Some(one) = single(&items) {
@@ -44,7 +44,7 @@ pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     else {
         return Ok(2);
     };
-    let officer = store.officer(&ctx.officer_login).await?;
+    let officer = ctx.officer(store).await?;
     let items = collect_items(binding_ids, from_file.as_deref(), None)?;
     if let Some(one) = single(&items) {
         let r = store.unbind(&officer, &[one], reason).await?;

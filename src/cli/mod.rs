@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod args;
+mod audit;
 mod batch;
 mod bindings;
 mod decide;
@@ -20,7 +21,20 @@ use crate::context::{Context, Outcome};
 use crate::store::Store;
 
 pub async fn run(cmd: &Command, ctx: &Context) -> Outcome<i32> {
-    let mut store = ctx.open().await?;
+    use args::AdminCommand as A;
+    // Setting up or upgrading a database is done before opening it.
+    let setup = matches!(
+        cmd,
+        Command::Init
+            | Command::Admin {
+                action: A::Init | A::Upgrade
+            }
+    );
+    let mut store = if setup {
+        Store::init(&ctx.database_url).await?
+    } else {
+        ctx.open().await?
+    };
     let result = dispatch(&mut store, cmd, ctx).await;
     store.close().await;
     result
@@ -41,5 +55,6 @@ async fn dispatch(store: &mut Store, cmd: &Command, ctx: &Context) -> Outcome<i3
         C::Batch { action } => batch::run(store, ctx, action).await,
         C::Admin { action } => admin::run(store, ctx, action).await,
         C::Workflow { action } => workflow::run(store, action).await,
+        C::Audit { action } => audit::run(store, action).await,
     }
 }

@@ -42,7 +42,7 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
     else {
         return Ok(2);
     };
-    let officer = store.officer(&ctx.officer_login).await?;
+    let officer = ctx.officer(store).await?;
     let stage = parse_stage(stage)?;
     let kind = parse_kind(kind.as_ref())?;
     let cursor = after

@@ -123,7 +123,7 @@ pub async fn run(ctx: Context) -> Outcome<i32> {
     let store = ctx.open().await?;
     ctx.ensure_demo(&store).await?;
     // An unknown officer is told before the screen changes.
-    let officer = store.officer(&ctx.officer_login).await?;
+    let officer = ctx.officer(&store).await?;
     tracing::info!(
         "console for {} on {}",
         officer.login,

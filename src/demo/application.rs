@@ -197,6 +197,12 @@ fn filing(id: i64, kind: Kind, state: State, at: DateTime<Utc>) -> Vec<NewEvent>
             "使用单位",
         ));
     }
+    if state == State::Declined {
+        events.push(NewEvent {
+            action: Action::Decline,
+            ..event(Some(State::AwaitingUnit), State::Declined, "使用单位")
+        });
+    }
     events
 }
 

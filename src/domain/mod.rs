@@ -1,5 +1,6 @@
 //! Pure types and rules of the Leqi approval workflow. No I/O lives here.
 
+pub mod audit;
 pub mod checks;
 pub mod judge;
 pub mod model;

@@ -176,6 +176,9 @@ coded!(
     PaperReceived = "paper_received", "纸质材料已收", "paper received";
     Submit = "submit", "提交", "submitted";
     AdminApply = "admin_apply", "部署变更", "deployment applied";
+    Decline = "decline", "使用单位拒绝", "declined by the user unit";
+    OfficerAdd = "officer_add", "新增税务人员", "officer added";
+    OfficerDisable = "officer_disable", "停用税务人员", "officer disabled";
 });
 
 coded!(

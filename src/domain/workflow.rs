@@ -216,6 +216,9 @@ pub enum Forbidden {
     NoRule,
     #[error("税务人员 {0} 已停用 (officer {0} is disabled)")]
     Disabled(String),
+    /// Refused by the database, in its own words.
+    #[error("{0}")]
+    Denied(String),
 }
 
 /// The two bureaus an application belongs to.

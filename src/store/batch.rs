@@ -164,8 +164,14 @@ impl Store {
             Value::Array(items.iter().map(|i| json!([i.id, i.version])).collect()).to_string();
         let repeats = (!repeated.is_empty()).then(|| json!(repeated).to_string());
         let mut tx = self.begin().await?;
+        // On PostgreSQL the database records it as the session's officer.
+        let sql = if self.is_embedded() {
+            "INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        } else {
+            "SELECT leqi_batch_create($1, $3, $4, $6, $7, $8) WHERE $2::text IS NOT NULL AND $5::timestamptz IS NOT NULL"
+        };
         tx.execute(
-            "INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            sql,
             args![
                 id.as_str(),
                 officer.login.as_str(),
@@ -287,11 +293,16 @@ impl Store {
             }
         }
         let mut tx = self.begin().await?;
-        tx.execute(
-            "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
-            args![id, now()],
-        )
-        .await?;
+        if self.is_embedded() {
+            tx.execute(
+                "UPDATE batches SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
+                args![id, now()],
+            )
+            .await?;
+        } else {
+            tx.execute("SELECT leqi_batch_finish($1)", args![id])
+                .await?;
+        }
         tx.commit().await?;
         self.batch(id).await
     }

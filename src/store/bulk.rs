@@ -80,6 +80,53 @@ pub struct Chunk {
     pub events: Vec<NewEvent>,
 }
 
+/// The chain fields of new applications' events (each chain starts in
+/// this chunk), and each application's version: one more than the
+/// decisions its events record.
+#[allow(clippy::type_complexity)]
+fn seal_new_chains(
+    events: &[NewEvent],
+) -> (
+    std::collections::HashMap<i64, i64>,
+    Vec<(String, i64, String, String)>,
+) {
+    use crate::domain::audit;
+    let mut heads: std::collections::HashMap<i64, (i64, String)> = Default::default();
+    let mut versions: std::collections::HashMap<i64, i64> = Default::default();
+    let sealed = events
+        .iter()
+        .map(|e| {
+            let chain = audit::chain_of(Some(e.application_id), None);
+            let (seq, prev) = heads
+                .get(&e.application_id)
+                .map(|(s, h)| (s + 1, h.clone()))
+                .unwrap_or((1, String::new()));
+            let ev = audit::Event {
+                id: 0,
+                application_id: Some(e.application_id),
+                binding_id: None,
+                action: e.action.code().into(),
+                from_state: e.from.map(|s| s.code().into()),
+                to_state: e.to.map(|s| s.code().into()),
+                officer: e.officer.clone(),
+                bureau_id: e.bureau_id.clone(),
+                reason: e.reason.clone(),
+                // As stored: whole microseconds.
+                at_micros: e.at.trunc_subsecs(6).timestamp_micros(),
+                batch_id: None,
+                client: None,
+            };
+            let hash = audit::hash(&ev, &chain, seq, &prev);
+            heads.insert(e.application_id, (seq, hash.clone()));
+            if audit::bumps_version(e.action.code()) {
+                *versions.entry(e.application_id).or_insert(1) += 1;
+            }
+            (chain, seq, prev, hash)
+        })
+        .collect();
+    (versions, sealed)
+}
+
 /// Rows per statement: below SQLite's 32,766 parameters for the widest table.
 const ROWS: usize = 1000;
 
@@ -95,6 +142,7 @@ impl Store {
     }
 
     pub async fn insert_chunk(&self, c: &Chunk) -> Result<()> {
+        let (versions, sealed) = seal_new_chains(&c.events);
         in_tx!(self, |tx| {
             async {
             for part in c.units.chunks(ROWS) {
@@ -119,7 +167,7 @@ impl Store {
                      direct_unit_id, form, failed_checks, passed_checks, submitted_at, updated_at, last_officer, last_decider, name_key) ",
                 );
                 q.push_values(part, |mut b, a| {
-                    b.push_bind(a.id).push_bind(a.kind.code()).push_bind(a.state.code()).push_bind(1i64).push_bind(a.unit_id);
+                    b.push_bind(a.id).push_bind(a.kind.code()).push_bind(a.state.code()).push_bind(*versions.get(&a.id).unwrap_or(&1)).push_bind(a.unit_id);
                     b.push_bind(&a.uscc).push_bind(&a.name).push_bind(&a.county_id).push_bind(&a.province_id).push_bind(&a.acting_bureau);
                     b.push_bind(a.direct_unit_id).push_bind(&a.form).push_bind(a.failed_checks).push_bind(a.passed_checks);
                     b.push_bind(a.submitted_at).push_bind(a.updated_at).push_bind(&a.last_officer).push_bind(&a.last_decider);
@@ -157,11 +205,12 @@ impl Store {
                 });
                 q.build().execute(&mut *tx).await?;
             }
-            for part in c.events.chunks(ROWS) {
-                let mut q = QueryBuilder::new("INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at) ");
-                q.push_values(part, |mut b, e| {
+            for part in c.events.iter().zip(&sealed).collect::<Vec<_>>().chunks(ROWS) {
+                let mut q = QueryBuilder::new("INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, chain, chain_seq, prev_hash, hash) ");
+                q.push_values(part, |mut b, (e, (chain, seq, prev, hash))| {
                     b.push_bind(e.application_id).push_bind(e.action.code()).push_bind(e.from.map(|s| s.code()));
-                    b.push_bind(e.to.map(|s| s.code())).push_bind(&e.officer).push_bind(&e.bureau_id).push_bind(&e.reason).push_bind(e.at);
+                    b.push_bind(e.to.map(|s| s.code())).push_bind(&e.officer).push_bind(&e.bureau_id).push_bind(&e.reason).push_bind(e.at.trunc_subsecs(6));
+                    b.push_bind(chain).push_bind(*seq).push_bind(prev).push_bind(hash);
                 });
                 q.build().execute(&mut *tx).await?;
             }

@@ -3,6 +3,7 @@
 //! item, and applies the changes set-wise with their audit events. An item
 //! that cannot be decided is skipped with its reason.
 
+use super::secure::Run;
 use super::sql::{Tx, args, de, id_records, json_records};
 use super::*;
 use crate::domain::judge::{self, Consequence, Planned, Refusal, Subject};
@@ -81,6 +82,18 @@ pub fn validated_reason(reason: Option<&str>, required: bool) -> Result<Option<S
     }
 }
 
+/// Each item's result, its error as a failed result.
+fn flatten(results: &[Result<ItemResult>], items: &[DecideItem]) -> Vec<ItemResult> {
+    results
+        .iter()
+        .zip(items)
+        .map(|(r, i)| match r {
+            Ok(r) => r.clone(),
+            Err(e) => ItemResult::failed(i.id, e),
+        })
+        .collect()
+}
+
 /// Who acts, when and from where: written with every change.
 pub(crate) struct Actor<'a> {
     pub officer: &'a Officer,
@@ -139,6 +152,21 @@ impl Store {
         reason: Option<&str>,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<Result<ItemResult>>> {
+        if !self.is_embedded() {
+            // The database judges and writes (leqi_decide); the results
+            // are recorded in the same transaction.
+            let mut tx = self.begin().await?;
+            let run = Run::Apply {
+                batch: batch.map(|b| b.0),
+            };
+            let results = self
+                .pg_decide(&mut tx, officer, items, decision, reason, run)
+                .await?;
+            self.write_results(&mut tx, batch, items, &flatten(&results, items))
+                .await?;
+            tx.commit().await?;
+            return Ok(results);
+        }
         let actor = Actor {
             officer,
             now: now(),
@@ -183,15 +211,8 @@ impl Store {
         planned.retain(|p| applied.contains(&p.id));
         self.audit_steps(&mut tx, &actor, reason, &planned).await?;
         self.apply_consequences(&mut tx, &actor, &planned).await?;
-        let flat: Vec<ItemResult> = results
-            .iter()
-            .zip(items)
-            .map(|(r, i)| match r {
-                Ok(r) => r.clone(),
-                Err(e) => ItemResult::failed(i.id, e),
-            })
-            .collect();
-        self.write_results(&mut tx, batch, items, &flat).await?;
+        self.write_results(&mut tx, batch, items, &flatten(&results, items))
+            .await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -207,6 +228,13 @@ impl Store {
     ) -> Result<Vec<ItemResult>> {
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let mut tx = self.begin_read().await?;
+        if !self.is_embedded() {
+            let reason = has_reason.then_some("-");
+            let judged = self
+                .pg_decide(&mut tx, officer, items, decision, reason, Run::Judge)
+                .await?;
+            return Ok(flatten(&judged, items));
+        }
         let loaded = self.load_subjects(&mut tx, &ids).await?;
         drop(tx);
         let judged = judge::decisions(

@@ -21,6 +21,9 @@ pub enum Error {
     Connect(String),
     #[error("{0}")]
     BadUrl(String),
+    /// The database's schema is not this program's: whom to ask.
+    #[error("{0}")]
+    Schema(String),
     #[error(
         "数据库的结构版本 {found} 比本程序支持的 {supported} 新，请升级 leqi-console (the database schema is newer than this program: upgrade leqi-console)"
     )]
@@ -39,8 +42,11 @@ pub enum Error {
         "重复：{0} 在本批中已列出，只办理一次 (repeated: {0} is listed earlier in this batch and is done once)"
     )]
     Repeated(i64),
+    /// A refusal the database raised, by its SQLSTATE.
+    #[error("{message}")]
+    Database { kind: FailureKind, message: String },
     #[error("数据库错误 (database error): {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("数据库迁移失败 (migration failed): {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -55,6 +61,7 @@ impl Error {
             Error::Precondition(_) => FailureKind::Precondition,
             Error::Invalid(_) => FailureKind::Invalid,
             Error::Repeated(_) => FailureKind::Duplicate,
+            Error::Database { kind, .. } => *kind,
             // The batch's code is its first item's.
             Error::NothingToDo(items) => items
                 .iter()
@@ -75,6 +82,14 @@ impl Error {
 
     pub fn not_found_application(id: i64) -> Error {
         Error::NotFound(format!("未找到申请 {id} (no such application)"))
+    }
+}
+
+/// A database error: a refusal by SQLSTATE (the database's functions and
+/// privileges) becomes its kind; anything else stays a database error.
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        super::secure::refused(&e).unwrap_or(Error::Db(e))
     }
 }
 

@@ -2,6 +2,7 @@
 //! server) behind one interface. No UI types live here. Writes load what
 //! the domain's rules read, ask them, and apply what they plan.
 
+mod audit;
 mod batch;
 mod bulk;
 mod cascade;
@@ -12,11 +13,13 @@ mod maintain;
 mod paper;
 mod people;
 mod queue;
+mod secure;
 pub(crate) mod sql;
 mod types;
 mod unbind;
 mod watch;
 
+pub use audit::{Checkpoint, Finding, Report};
 pub use batch::*;
 pub use bulk::*;
 pub use decide::validated_reason;
@@ -40,6 +43,39 @@ use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Before the migrations, as the administrator: the owner role nobody
+/// logs in as (it may create officers' roles), the officers' group, the
+/// schema closed to everyone else, and what an older version made moved
+/// to the owner.
+const SECURE_SETUP: &[&str] = &[
+    "DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leqi_owner') THEN
+            CREATE ROLE leqi_owner NOLOGIN CREATEROLE;
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'leqi_officers') THEN
+            CREATE ROLE leqi_officers NOLOGIN;
+        END IF;
+    END $$",
+    "GRANT leqi_owner TO CURRENT_USER",
+    "GRANT USAGE, CREATE ON SCHEMA public TO leqi_owner",
+    "GRANT USAGE ON SCHEMA public TO leqi_officers",
+    "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+    "DO $$ DECLARE r record; BEGIN
+        FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tableowner <> 'leqi_owner' LOOP
+            EXECUTE format('ALTER TABLE public.%I OWNER TO leqi_owner', r.tablename);
+        END LOOP;
+        FOR r IN SELECT p.oid::regprocedure AS f FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                  WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> 'leqi_owner' LOOP
+            EXECUTE format('ALTER FUNCTION %s OWNER TO leqi_owner', r.f);
+        END LOOP;
+        FOR r IN SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                  WHERE n.nspname = 'public' AND t.typtype = 'c' AND pg_get_userbyid(t.typowner) <> 'leqi_owner'
+                    AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.reltype = t.oid AND c.relkind <> 'c') LOOP
+            EXECUTE format('ALTER TYPE public.%I OWNER TO leqi_owner', r.typname);
+        END LOOP;
+    END $$",
+];
 
 #[derive(Clone, Debug)]
 pub enum Backend {
@@ -85,6 +121,8 @@ pub struct Store {
     pub backend: Backend,
     pub workflow: Workflow,
     pub thresholds: ThresholdTable,
+    /// PostgreSQL: the session's login, who every write is by.
+    pub login: Option<String>,
 }
 
 /// Time as stored: whole microseconds, so that SQLite's text and
@@ -129,7 +167,9 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Store {
-    /// Opens (creating an SQLite file if needed) and migrates.
+    /// Opens the database. An SQLite file is the user's own: created if
+    /// needed and migrated. A PostgreSQL database is migrated only by its
+    /// administrator (`init`); here its schema is checked.
     pub async fn open(url: &str) -> Result<Store> {
         let backend = if let Some(rest) = url.strip_prefix("sqlite:") {
             Backend::Sqlite(open_sqlite(url, rest.trim_start_matches("//")).await?)
@@ -145,16 +185,123 @@ impl Store {
             backend,
             workflow: Workflow::default(),
             thresholds: ThresholdTable::default(),
+            login: None,
         };
-        store.migrate().await?;
-        let filled = store.fill_name_keys().await?;
-        if filled > 0 {
-            tracing::info!("filled the name keys of {filled} applications");
+        match &store.backend {
+            Backend::Sqlite(_) => {
+                store.migrate().await?;
+                store.maintain().await?;
+            }
+            Backend::Postgres(p) => {
+                store.login = Some(Store::session_login(p).await?);
+                store.check_schema().await?;
+            }
         }
         // Shared settings are read, never written, here.
         store.workflow = store.load_workflow().await?;
         store.thresholds = store.load_thresholds().await?;
         Ok(store)
+    }
+
+    /// What an older version left unfilled: name keys, unchained events.
+    async fn maintain(&self) -> Result<()> {
+        let filled = self.fill_name_keys().await?;
+        if filled > 0 {
+            tracing::info!("filled the name keys of {filled} applications");
+        }
+        let sealed = self.seal_all().await?;
+        if sealed > 0 {
+            tracing::info!("chained {sealed} audit events");
+        }
+        Ok(())
+    }
+
+    /// An administrator's set-up or upgrade: on PostgreSQL the owner and
+    /// officers' roles, the objects made the owner's, the migrations
+    /// applied as the owner (with the credentials given, which must be
+    /// allowed to create roles); on SQLite what `open` does.
+    pub async fn init(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = open_postgres(url).await?;
+            let store = Store {
+                backend: Backend::Postgres(pool.clone()),
+                workflow: Workflow::default(),
+                thresholds: ThresholdTable::default(),
+                login: None,
+            };
+            store.secure_and_migrate(&pool).await?;
+            store.maintain().await?;
+            pool.close().await;
+        }
+        Store::open(url).await
+    }
+
+    /// The roles, the owner's objects, the migrations run as the owner.
+    async fn secure_and_migrate(&self, pool: &PgPool) -> Result<()> {
+        let mut c = pool.acquire().await?;
+        for sql in SECURE_SETUP {
+            sqlx::query(*sql).execute(&mut *c).await.map_err(|e| {
+                Error::Connect(format!(
+                    "无法设置数据库角色：{} (cannot set up the database roles: connect as the database owner with CREATEROLE, or a superuser)",
+                    e.as_database_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())
+                ))
+            })?;
+        }
+        self.check_newer(&mut c).await?;
+        sqlx::query("SET ROLE leqi_owner").execute(&mut *c).await?;
+        let ran = POSTGRES_MIGRATIONS.run(&mut *c).await;
+        sqlx::query("RESET ROLE").execute(&mut *c).await?;
+        ran?;
+        sqlx::query("GRANT SELECT ON _sqlx_migrations TO leqi_officers")
+            .execute(&mut *c)
+            .await?;
+        Ok(())
+    }
+
+    /// A database of a newer schema than this program is left alone.
+    async fn check_newer(&self, c: &mut sqlx::PgConnection) -> Result<()> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(&mut *c)
+            .await
+            .ok()
+            .flatten();
+        let supported = POSTGRES_MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        match found {
+            Some(found) if found > supported => Err(Error::NewerSchema { found, supported }),
+            _ => Ok(()),
+        }
+    }
+
+    /// An officer's console on PostgreSQL does not migrate: it says which
+    /// schema it found and whom to ask.
+    async fn check_schema(&self) -> Result<()> {
+        let Backend::Postgres(p) = &self.backend else {
+            return Ok(());
+        };
+        let supported = POSTGRES_MIGRATIONS
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or(0);
+        let found: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations")
+            .fetch_one(p)
+            .await
+            .ok()
+            .flatten();
+        match found {
+            None => Err(Error::Schema(
+                "数据库尚未初始化：请管理员运行 leqi-console admin init (the database is not set up: ask your administrator to run `leqi-console admin init`)".into()
+            )),
+            Some(f) if f < supported => Err(Error::Schema(format!(
+                "数据库结构版本 {f} 旧于本程序的 {supported}：请管理员运行 leqi-console admin upgrade (the database schema {f} is older than this program's {supported}: ask your administrator to run `leqi-console admin upgrade`)"
+            ))),
+            Some(found) if found > supported => Err(Error::NewerSchema { found, supported }),
+            Some(_) => Ok(()),
+        }
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -239,10 +386,21 @@ async fn open_postgres(url: &str) -> Result<PgPool> {
         .disable_statement_logging();
     // One direct connection first: a refused or failed login is
     // reported at once, not after the pool's acquire timeout.
-    let probe = opts
-        .connect()
-        .await
-        .map_err(|e| Error::Connect(describe_connect_error(url, &e)))?;
+    let probe = opts.connect().await.map_err(|e| {
+        // A login refused (not allowed to log in, or bad credentials) is
+        // a refusal, not an unreachable server.
+        let refused = e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c.starts_with("28"));
+        if refused {
+            Error::Forbidden(crate::domain::workflow::Forbidden::Denied(
+                describe_connect_error(url, &e),
+            ))
+        } else {
+            Error::Connect(describe_connect_error(url, &e))
+        }
+    })?;
     probe.close().await.ok();
     let pool = PgPoolOptions::new()
         .max_connections(8)

@@ -8,6 +8,9 @@ use serde::Deserialize;
 impl Store {
     /// Notes that the paper copy of a material was received at the counter.
     pub async fn mark_paper_received(&self, officer: &Officer, material: i64) -> Result<()> {
+        if !self.is_embedded() {
+            return self.pg_mark_paper(officer, material).await;
+        }
         let now = now();
         let mut tx = self.begin().await?;
         #[derive(Deserialize)]

@@ -151,6 +151,15 @@ impl Store {
         bureau: Option<&str>,
         d: &Deployment,
     ) -> Result<()> {
+        if !self.is_embedded() {
+            // The database checks the administrator and writes it whole.
+            self.pg_admin_apply(d).await?;
+            self.workflow = d.workflow.clone();
+            if let Some(t) = &d.thresholds {
+                self.thresholds = t.clone();
+            }
+            return Ok(());
+        }
         let mut tx = self.begin().await?;
         for b in &d.bureaus {
             tx.execute(
@@ -247,6 +256,105 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         write_officer(&mut tx, login, name, bureau, roles, true).await?;
+        if !self.is_embedded() {
+            // Their own login role (no password: pg_hba.conf decides).
+            tx.execute("SELECT leqi_login_role($1, true, NULL)", args![login])
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// An administrator adds an officer (on PostgreSQL with their login
+    /// role, a password only if given), audited.
+    pub async fn add_officer(
+        &self,
+        by: &Officer,
+        o: &crate::deploy::OfficerSpec,
+        password: Option<&str>,
+    ) -> Result<()> {
+        let roles: Vec<&str> = o.roles.iter().map(|r| r.code()).collect();
+        let mut tx = self.begin().await?;
+        if self.is_embedded() {
+            crate::domain::judge::may_administer(by)?;
+            if self
+                .bureau_levels()
+                .await?
+                .iter()
+                .all(|(b, _)| *b != o.bureau)
+            {
+                return Err(Error::NotFound(format!(
+                    "没有税务机关 {} (no such bureau)",
+                    crate::domain::text::inert(&o.bureau)
+                )));
+            }
+            write_officer(&mut tx, &o.login, &o.name, &o.bureau, &o.roles, true).await?;
+            let what = format!("{} {} @{} {}", o.login, o.name, o.bureau, roles.join(","));
+            admin_event(&mut tx, Action::OfficerAdd, by, &what).await?;
+        } else {
+            self.acting_as(by)?;
+            tx.execute(
+                "SELECT leqi_officer_add($1, $2, $3, string_to_array($4, ','), $5, $6)",
+                args![
+                    o.login.as_str(),
+                    o.name.as_str(),
+                    o.bureau.as_str(),
+                    roles.join(","),
+                    password,
+                    client()
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// An administrator disables an officer: they can no longer log in or
+    /// act; their history stays.
+    pub async fn disable_officer(&self, by: &Officer, login: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if self.is_embedded() {
+            crate::domain::judge::may_administer(by)?;
+            let n = tx
+                .execute(
+                    "UPDATE officers SET active = FALSE WHERE login = $1",
+                    args![login],
+                )
+                .await?;
+            if n == 0 {
+                return Err(Error::NotFound(format!(
+                    "没有税务人员 {} (no such officer)",
+                    crate::domain::text::inert(login)
+                )));
+            }
+            admin_event(&mut tx, Action::OfficerDisable, by, login).await?;
+        } else {
+            self.acting_as(by)?;
+            tx.execute(
+                "SELECT leqi_officer_disable($1, $2)",
+                args![login, client()],
+            )
+            .await?;
+        }
+        tx.commit().await
+    }
+
+    /// A deployment through `leqi_admin_apply`.
+    async fn pg_admin_apply(&self, d: &Deployment) -> Result<()> {
+        use serde_json::json;
+        let doc = json!({
+            "bureaus": d.bureaus.iter().map(|b| json!({"id": b.id, "name": b.name, "level": b.level.code(), "province": b.province})).collect::<Vec<_>>(),
+            "officers": d.officers.iter().map(|o| json!({"login": o.login, "name": o.name, "bureau": o.bureau,
+                "roles": o.roles.iter().map(|r| r.code()).collect::<Vec<_>>(), "active": o.active})).collect::<Vec<_>>(),
+            "workflow": d.workflow.rules.iter().map(|r| json!({"kind": r.kind.code(), "stage": r.stage.code(), "level": r.level.code(), "role": r.role.code()})).collect::<Vec<_>>(),
+            "separation_of_duties": d.workflow.separation_of_duties,
+            "thresholds": d.thresholds,
+        });
+        let mut tx = self.begin().await?;
+        tx.execute(
+            "SELECT leqi_admin_apply($1::json, $2, $3)",
+            args![doc.to_string(), d.summary(), client()],
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -309,5 +417,15 @@ async fn write_officer(
         )
         .await?;
     }
+    Ok(())
+}
+
+/// A shared-settings event: who changed what.
+async fn admin_event(tx: &mut Tx, action: Action, by: &Officer, what: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_events (action, officer, bureau_id, reason, at, client) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![action.code(), by.login.as_str(), by.bureau_id.as_str(), what, now(), client()],
+    )
+    .await?;
     Ok(())
 }

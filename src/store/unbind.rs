@@ -3,6 +3,7 @@
 //! unit, and audit each, in one transaction per chunk.
 
 use super::decide::{Actor, validated_reason};
+use super::secure::Run;
 use super::sql::{Tx, args, de, id_records, json_records};
 use super::*;
 use crate::domain::Precondition;
@@ -58,6 +59,23 @@ impl Store {
         reason: &str,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<ItemResult>> {
+        if !self.is_embedded() {
+            let mut tx = self.begin().await?;
+            let results = self
+                .pg_unbind(
+                    &mut tx,
+                    officer,
+                    items,
+                    reason,
+                    Run::Apply {
+                        batch: batch.map(|b| b.0),
+                    },
+                )
+                .await?;
+            self.write_results(&mut tx, batch, items, &results).await?;
+            tx.commit().await?;
+            return Ok(results);
+        }
         let actor = Actor {
             officer,
             now: now(),
@@ -120,6 +138,12 @@ impl Store {
     ) -> Result<Vec<ItemResult>> {
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let mut tx = self.begin_read().await?;
+        if !self.is_embedded() {
+            // Judged by the database; the reason is checked when it runs.
+            return self
+                .pg_unbind(&mut tx, officer, items, "-", Run::Judge)
+                .await;
+        }
         let found = self.load_bindings(&mut tx, &ids).await?;
         drop(tx);
         let judged = judge::unbindings(officer, items, |id| found.get(&id));

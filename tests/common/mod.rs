@@ -59,11 +59,48 @@ pub async fn fresh_pg() -> Option<TestDb> {
         .await
         .unwrap();
     let base = admin.rsplit_once('/').unwrap().0;
+    let url = format!("{base}/{name}");
+    // Set up as an administrator would: roles, owner, schema.
+    Store::init(&url).await.expect("admin init").close().await;
     Some(TestDb {
         label: "postgres",
-        url: format!("{base}/{name}"),
+        url,
         _dir: None,
     })
+}
+
+/// The URL with another login (PostgreSQL; the test server trusts local
+/// logins, as a bureau's pg_hba.conf may for its jump host).
+pub fn login_url(url: &str, login: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("postgres") => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{login}@{host}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The database URL a command naming `--officer X` connects with: on
+/// PostgreSQL X's own login (identity is the login, not the flag).
+pub fn acting_url(url: &str, args: &[&str]) -> String {
+    match args.iter().position(|a| *a == "--officer") {
+        Some(i) if i + 1 < args.len() => login_url(url, args[i + 1]),
+        _ => url.to_string(),
+    }
+}
+
+/// A store connected as the officer `o` (see `as_officer`).
+pub async fn st(db: &TestDb, o: &Officer) -> Store {
+    Store::open(&login_url(&db.url, &o.login)).await.unwrap()
+}
+
+/// A store acting as `login`: on PostgreSQL connected with the officer's
+/// own login role, on SQLite the same file.
+pub async fn as_officer(db: &TestDb, login: &str) -> (Store, Officer) {
+    let s = Store::open(&login_url(&db.url, login)).await.unwrap();
+    let o = s.officer(login).await.unwrap();
+    (s, o)
 }
 
 pub fn fresh_sqlite() -> TestDb {

@@ -1,0 +1,20 @@
+-- The audit trail as a hash chain per application (per binding for
+-- binding events, one for shared settings); see the PostgreSQL migration.
+-- SQLite has no sha256: the store chains each transaction's events before
+-- it commits, and chains older events when it opens the file. Triggers
+-- refuse any other change or removal of an event: on an embedded file
+-- they guard against accidents, and `audit verify` finds the rest.
+ALTER TABLE audit_events ADD COLUMN chain TEXT;
+ALTER TABLE audit_events ADD COLUMN chain_seq INTEGER;
+ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_events ADD COLUMN hash TEXT;
+CREATE UNIQUE INDEX audit_chain ON audit_events(chain, chain_seq);
+CREATE INDEX audit_unsealed ON audit_events(id) WHERE hash IS NULL;
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+WHEN OLD.hash IS NOT NULL
+BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
+CREATE TRIGGER audit_events_fixed BEFORE UPDATE OF application_id, binding_id, action, from_state,
+    to_state, officer, bureau_id, reason, at, batch_id, client ON audit_events
+BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
