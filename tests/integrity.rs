@@ -394,6 +394,8 @@ fn shared_settings_are_an_administrators_and_audited() {
     );
 }
 
+const BEILING: &str = "13301060000";
+
 #[test]
 fn no_stage_is_left_without_an_officer_unseen() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -417,9 +419,10 @@ fn no_stage_is_left_without_an_officer_unseen() {
             db.label,
             String::from_utf8_lossy(&o.stdout)
         );
-        // The county's only confirmer leaves.
+        // A county's only confirmer leaves (北岭: no other test logs in as
+        // them, and on PostgreSQL their login role is the cluster's).
         let file = dir.path().join("leave.toml");
-        std::fs::write(&file, format!("[[officers]]\nlogin = \"mouxian-li\"\nname = \"李一\"\nbureau = \"{SEED_COUNTY}\"\nroles = [\"confirm\"]\nactive = false\n")).unwrap();
+        std::fs::write(&file, format!("[[officers]]\nlogin = \"beiling-li\"\nname = \"李洋\"\nbureau = \"{BEILING}\"\nroles = [\"confirm\"]\nactive = false\n")).unwrap();
         let o = bin(
             u,
             &[
@@ -443,13 +446,13 @@ fn no_stage_is_left_without_an_officer_unseen() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|g| g["kind"] == "invitation" && g["bureau"] == SEED_COUNTY)
+            .find(|g| g["kind"] == "invitation" && g["bureau"] == BEILING)
             .unwrap();
         assert_eq!(inv["stage"], "confirmation");
         assert!(inv["waiting"].as_i64().unwrap() > 0, "{}", db.label);
         let o = bin(
             u,
-            &["--officer", "mouxian-li", "queue", "--stage", "待确认"],
+            &["--officer", "beiling-li", "queue", "--stage", "待确认"],
         );
         assert_eq!(o.status.code(), Some(4), "a disabled officer acts no more");
     }

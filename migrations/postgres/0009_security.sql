@@ -762,14 +762,31 @@ BEGIN
     IF p_login LIKE 'leqi\_%' OR p_login IN ('postgres', 'public') THEN
         RAISE EXCEPTION '登录名“%”已保留 (reserved login)', p_login USING ERRCODE = 'LQ003';
     END IF;
+    -- Roles are the cluster's: another database's set-up may be making the
+    -- same one at this moment. Each step is taken only if still needed.
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_login) THEN
-        EXECUTE format('CREATE ROLE %I NOLOGIN', p_login);
+        BEGIN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', p_login);
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END;
     ELSIF (SELECT rolsuper FROM pg_roles WHERE rolname = p_login) THEN
         RAISE EXCEPTION '登录名“%”是超级用户，不能作为税务人员 (a superuser cannot be an officer)', p_login
             USING ERRCODE = 'LQ003';
     END IF;
-    EXECUTE format('GRANT leqi_officers TO %I', p_login);
-    EXECUTE format('ALTER ROLE %I %s', p_login, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+    IF NOT pg_has_role(p_login, 'leqi_officers', 'MEMBER') THEN
+        BEGIN
+            EXECUTE format('GRANT leqi_officers TO %I', p_login);
+        EXCEPTION WHEN OTHERS THEN
+            IF NOT pg_has_role(p_login, 'leqi_officers', 'MEMBER') THEN RAISE; END IF;
+        END;
+    END IF;
+    IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = p_login) IS DISTINCT FROM p_active THEN
+        BEGIN
+            EXECUTE format('ALTER ROLE %I %s', p_login, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
+        EXCEPTION WHEN OTHERS THEN
+            IF (SELECT rolcanlogin FROM pg_roles WHERE rolname = p_login) IS DISTINCT FROM p_active THEN RAISE; END IF;
+        END;
+    END IF;
     IF p_password IS NOT NULL THEN
         EXECUTE format('ALTER ROLE %I PASSWORD %L', p_login, p_password);
     END IF;

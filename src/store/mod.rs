@@ -255,6 +255,21 @@ impl Store {
         sqlx::query("GRANT SELECT ON _sqlx_migrations TO leqi_officers")
             .execute(&mut *c)
             .await?;
+        // Every registered officer gets their login role (no password:
+        // pg_hba.conf decides), able to log in while they are active.
+        sqlx::query(
+            "DO $$ DECLARE r record; BEGIN
+                FOR r IN SELECT login, active FROM officers LOOP
+                    BEGIN
+                        PERFORM leqi_login_role(r.login, r.active, NULL);
+                    EXCEPTION WHEN OTHERS THEN
+                        RAISE WARNING 'officer %: %', r.login, SQLERRM;
+                    END;
+                END LOOP;
+            END $$",
+        )
+        .execute(&mut *c)
+        .await?;
         Ok(())
     }
 
@@ -294,7 +309,7 @@ impl Store {
             .flatten();
         match found {
             None => Err(Error::Schema(
-                "数据库尚未初始化：请管理员运行 leqi-console admin init (the database is not set up: ask your administrator to run `leqi-console admin init`)".into()
+                "数据库尚未为税务人员的登录设置：请管理员运行 leqi-console admin init（新库）或 admin upgrade（旧库） (the database is not set up for officers' logins: ask your administrator to run `leqi-console admin init`, or `admin upgrade` for an older one)".into()
             )),
             Some(f) if f < supported => Err(Error::Schema(format!(
                 "数据库结构版本 {f} 旧于本程序的 {supported}：请管理员运行 leqi-console admin upgrade (the database schema {f} is older than this program's {supported}: ask your administrator to run `leqi-console admin upgrade`)"

@@ -38,8 +38,20 @@ pub fn pg_admin_url() -> Option<String> {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A new, empty database on the test server.
+/// A new database on the test server, set up as an administrator would.
 pub async fn fresh_pg() -> Option<TestDb> {
+    let db = empty_pg().await?;
+    // Roles, owner, schema: `admin init`.
+    Store::init(&db.url)
+        .await
+        .expect("admin init")
+        .close()
+        .await;
+    Some(db)
+}
+
+/// A new database on the test server with nothing in it.
+pub async fn empty_pg() -> Option<TestDb> {
     use sqlx::Connection;
     let admin = pg_admin_url()?;
     let name = format!(
@@ -60,8 +72,6 @@ pub async fn fresh_pg() -> Option<TestDb> {
         .unwrap();
     let base = admin.rsplit_once('/').unwrap().0;
     let url = format!("{base}/{name}");
-    // Set up as an administrator would: roles, owner, schema.
-    Store::init(&url).await.expect("admin init").close().await;
     Some(TestDb {
         label: "postgres",
         url,
