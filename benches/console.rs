@@ -4,6 +4,8 @@
 //!
 //!     cargo bench --bench console
 //!     LEQI_BENCH_DB=sqlite:///path/to/1m.db cargo bench --bench console   (adds time to first full frame)
+//!     LEQI_BENCH_DB=postgres://sheng-zhou@HOST/DB cargo bench --bench console
+//!         (on PostgreSQL the officer is the login, under row-level security)
 
 use leqi_console::app::{App, Ctx};
 use leqi_console::console::drafts::Drafts;
@@ -28,10 +30,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 async fn app_on(url: &str) -> (Store, App, Executor, f64) {
     let t = Instant::now();
     let store = Store::open(url).await.unwrap();
-    let officer = store
-        .officer(leqi_console::demo::DEMO_OFFICER)
-        .await
-        .unwrap();
+    let login = store
+        .login
+        .clone()
+        .unwrap_or_else(|| leqi_console::demo::DEMO_OFFICER.to_string());
+    let officer = store.officer(&login).await.unwrap();
     let exec = Executor::new(
         std::sync::Arc::new(store.clone()),
         officer.clone(),

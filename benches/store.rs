@@ -17,6 +17,12 @@ use std::time::Instant;
 
 const N: usize = 10_000;
 const RUNS: usize = 7;
+fn runs() -> usize {
+    std::env::var("LEQI_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RUNS)
+}
 
 /// The chunk the console and the command line use, or LEQI_BATCH_CHUNK.
 fn chunk() -> usize {
@@ -31,7 +37,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Store> {
+async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Db> {
     let url = match kind {
         "sqlite" => {
             let d = tempfile::tempdir().unwrap();
@@ -56,13 +62,39 @@ async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option
                 .execute(&mut c)
                 .await
                 .unwrap();
-            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+            let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+            // Set up as an administrator would: roles, owner, schema.
+            Store::init(&url).await.unwrap().close().await;
+            url
         }
     };
     let s = Store::open(&url).await.unwrap();
     // A realistic database around the work: one province of demo data.
     demo::generate(&s, 3000, 1, |_| {}).await.unwrap();
-    Some(s)
+    let as_login = |login: &str| match url.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("postgres") => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{login}@{host}")
+        }
+        _ => url.clone(),
+    };
+    // The officers work through their own logins: on PostgreSQL every
+    // write goes through the database's checking functions.
+    let zhao = Store::open(&as_login("mouxian-zhao")).await.unwrap();
+    let zhou = Store::open(&as_login("sheng-zhou")).await.unwrap();
+    Some(Db {
+        admin: s,
+        zhao,
+        zhou,
+    })
+}
+
+/// One run's database: the administrator's connection (fixtures, bare
+/// statements) and two officers' own.
+struct Db {
+    admin: Store,
+    zhao: Store,
+    zhou: Store,
 }
 
 /// Every timed operation starts from the same state.
@@ -80,9 +112,10 @@ async fn settle(s: &Store) {
     }
 }
 
-async fn unbind(s: &Store) -> f64 {
-    let (_, ids) = fixtures::synthetic_bindings(s, N).await.unwrap();
-    settle(s).await;
+async fn unbind(db: &Db) -> f64 {
+    let (_, ids) = fixtures::synthetic_bindings(&db.admin, N).await.unwrap();
+    settle(&db.admin).await;
+    let s = &db.zhao;
     let o = s.officer("mouxian-zhao").await.unwrap();
     let items: Vec<DecideItem> = ids
         .iter()
@@ -107,11 +140,12 @@ async fn unbind(s: &Store) -> f64 {
     ms
 }
 
-async fn confirm(s: &Store) -> f64 {
-    let ids = fixtures::synthetic_items(s, Kind::Access, State::PendingConfirmation, N)
+async fn confirm(db: &Db) -> f64 {
+    let ids = fixtures::synthetic_items(&db.admin, Kind::Access, State::PendingConfirmation, N)
         .await
         .unwrap();
-    settle(s).await;
+    settle(&db.admin).await;
+    let s = &db.zhou;
     let o = s.officer("sheng-zhou").await.unwrap();
     let items: Vec<DecideItem> = ids
         .iter()
@@ -175,7 +209,9 @@ async fn bare_per_statement(s: &Store) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
 
-/// The same work set-wise on PostgreSQL: arrays and unnest.
+/// The same work set-wise on PostgreSQL: arrays and unnest, the events
+/// chained as the functions chain them (head look-up and hash), nothing
+/// checked.
 async fn bare_setwise(s: &Store) -> Option<f64> {
     let Backend::Postgres(p) = &s.backend else {
         return None;
@@ -200,8 +236,14 @@ async fn bare_setwise(s: &Store) -> Option<f64> {
     .unwrap();
     assert_eq!(done.len(), N);
     sqlx::query(
-        "INSERT INTO audit_events (application_id, action, from_state, to_state, officer, at)
-         SELECT id, 'accept', 'pending_acceptance', 'pending_confirmation', 'bench', $2 FROM unnest($1::bigint[]) AS u(id)",
+        "INSERT INTO audit_events (application_id, action, from_state, to_state, officer, at, chain, chain_seq, prev_hash, hash)
+         SELECT x.id, 'accept', 'pending_acceptance', 'pending_confirmation', 'bench', $2, x.chain, x.seq, x.prev,
+                leqi_event_hash(x.chain, x.seq, x.id, NULL, 'accept', 'pending_acceptance', 'pending_confirmation',
+                                'bench', NULL, NULL, $2, NULL, NULL, x.prev)
+           FROM (SELECT u.id, 'a' || u.id AS chain, COALESCE(h.chain_seq, 0) + 1 AS seq, COALESCE(h.hash, '') AS prev
+                   FROM unnest($1::bigint[]) AS u(id)
+                   LEFT JOIN LATERAL (SELECT chain_seq, hash FROM audit_events e WHERE e.chain = 'a' || u.id
+                                       ORDER BY chain_seq DESC LIMIT 1) h ON TRUE) x",
     )
     .bind(&done)
     .bind(now)
@@ -230,18 +272,20 @@ async fn main() {
     );
     for kind in ["sqlite", "postgres"] {
         let (mut u, mut c, mut b, mut w) = (vec![], vec![], vec![], vec![]);
-        for run in 0..RUNS {
+        for run in 0..runs() {
             // A fresh database each run: no run inherits another's rows.
-            let Some(s) = open(kind, run, &mut keep).await else {
+            let Some(db) = open(kind, run, &mut keep).await else {
                 break;
             };
-            u.push(unbind(&s).await);
-            c.push(confirm(&s).await);
+            u.push(unbind(&db).await);
+            c.push(confirm(&db).await);
             if !batch_only {
-                b.push(bare_per_statement(&s).await);
-                w.extend(bare_setwise(&s).await);
+                b.push(bare_per_statement(&db.admin).await);
+                w.extend(bare_setwise(&db.admin).await);
             }
-            s.close().await;
+            for s in [&db.admin, &db.zhao, &db.zhou] {
+                s.close().await;
+            }
         }
         if u.is_empty() {
             println!("{kind:<10} skipped: set LEQI_TEST_POSTGRES_URL");
@@ -271,6 +315,11 @@ async fn main() {
     println!(
         "bare/stmt: {N} versioned UPDATEs + {N} audit INSERTs in one transaction, one statement each"
     );
-    println!("bare/set:  the same on PostgreSQL with arrays and unnest (two statements)");
+    println!(
+        "bare/set:  the same on PostgreSQL with arrays and unnest (two statements), events hash-chained"
+    );
+    println!(
+        "on PostgreSQL the batches run as the officers' own login roles, through leqi_decide / leqi_unbind"
+    );
     println!("ratios: against bare/set on PostgreSQL, bare/stmt on SQLite");
 }

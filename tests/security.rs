@@ -105,6 +105,25 @@ async fn an_officer_with_psql_can_do_nothing_the_console_would_refuse() {
             "refused: {sql}"
         );
     }
+    // A batch is its officer's: no events slipped into another's, no
+    // taking another's next id.
+    let mut qian = connect(&db, "mouxian-qian").await;
+    assert_eq!(
+        sqlstate(&mut qian, "SELECT leqi_batch_create('B20261121000000-mouxian-qian-0001', 'pass', NULL, 1, '[[1,null]]', NULL)").await,
+        None
+    );
+    assert_eq!(
+        sqlstate(&mut zhao, "SELECT * FROM leqi_decide(ARRAY[1::bigint], ARRAY[NULL::bigint], 'pass', NULL, true, 'B20261121000000-mouxian-qian-0001')").await.as_deref(),
+        Some("42501")
+    );
+    assert_eq!(
+        sqlstate(&mut zhao, "SELECT leqi_batch_create('B20261121000000-mouxian-qian-0002', 'pass', NULL, 1, '[]', NULL)").await.as_deref(),
+        Some("LQ003")
+    );
+    assert_eq!(
+        sqlstate(&mut zhao, "SELECT * FROM leqi_unbind(ARRAY[1::bigint], ARRAY[NULL::bigint], '理由', true, 'B20261121000000-mouxian-qian-0001')").await.as_deref(),
+        Some("42501")
+    );
     // Administrative functions, as a non-administrator.
     for sql in [
         "SELECT leqi_admin_apply('{\"bureaus\": [], \"officers\": [], \"workflow\": [], \"separation_of_duties\": false}', 'x')",

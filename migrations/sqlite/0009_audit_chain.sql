@@ -18,3 +18,15 @@ BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the
 CREATE TRIGGER audit_events_fixed BEFORE UPDATE OF application_id, binding_id, action, from_state,
     to_state, officer, bureau_id, reason, at, batch_id, client ON audit_events
 BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
+
+-- Decisions set the state of a thousand rows at once: the code check
+-- fires only for the column an UPDATE sets (kind and state apart).
+DROP TRIGGER applications_codes_update;
+CREATE TRIGGER applications_state_update BEFORE UPDATE OF state ON applications
+WHEN NEW.state NOT IN ('draft', 'awaiting_unit', 'declined', 'pending_acceptance', 'not_accepted',
+                       'pending_review', 'review_rejected', 'pending_confirmation', 'confirmed',
+                       'confirm_rejected', 'unsuccessful')
+BEGIN SELECT RAISE(ABORT, 'unknown application state'); END;
+CREATE TRIGGER applications_kind_update BEFORE UPDATE OF kind ON applications
+WHEN NEW.kind NOT IN ('access', 'invitation', 'exit', 'subscription', 'extension')
+BEGIN SELECT RAISE(ABORT, 'unknown application kind'); END;

@@ -37,13 +37,14 @@ pub fn chain_of(application_id: Option<i64>, binding_id: Option<i64>) -> String 
     }
 }
 
-fn field(out: &mut String, v: Option<&str>) {
+/// One field, length-prefixed in characters (`~` for none).
+fn field(h: &mut Sha256, v: Option<&str>) {
     match v {
-        None => out.push('~'),
+        None => h.update(b"~"),
         Some(s) => {
-            out.push_str(&s.chars().count().to_string());
-            out.push(':');
-            out.push_str(s);
+            h.update(s.chars().count().to_string().as_bytes());
+            h.update(b":");
+            h.update(s.as_bytes());
         }
     }
 }
@@ -51,32 +52,41 @@ fn field(out: &mut String, v: Option<&str>) {
 /// The hash of an event at position `seq` of `chain` after `prev`: sha256,
 /// in hex, over every field length-prefixed (`~` for none), joined by `|`.
 pub fn hash(e: &Event, chain: &str, seq: i64, prev: &str) -> String {
-    let mut s = String::with_capacity(160);
-    let num = |v: Option<i64>| v.map(|n| n.to_string());
-    let parts: [Option<String>; 14] = [
-        Some(chain.to_string()),
-        Some(seq.to_string()),
-        num(e.application_id),
-        num(e.binding_id),
-        Some(e.action.clone()),
-        e.from_state.clone(),
-        e.to_state.clone(),
-        Some(e.officer.clone()),
-        e.bureau_id.clone(),
-        e.reason.clone(),
-        Some(e.at_micros.to_string()),
-        e.batch_id.clone(),
-        e.client.clone(),
-        Some(prev.to_string()),
+    let mut h = Sha256::new();
+    let (seq, at) = (seq.to_string(), e.at_micros.to_string());
+    let (app, binding) = (
+        e.application_id.map(|n| n.to_string()),
+        e.binding_id.map(|n| n.to_string()),
+    );
+    let parts: [Option<&str>; 14] = [
+        Some(chain),
+        Some(&seq),
+        app.as_deref(),
+        binding.as_deref(),
+        Some(&e.action),
+        e.from_state.as_deref(),
+        e.to_state.as_deref(),
+        Some(&e.officer),
+        e.bureau_id.as_deref(),
+        e.reason.as_deref(),
+        Some(&at),
+        e.batch_id.as_deref(),
+        e.client.as_deref(),
+        Some(prev),
     ];
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
-            s.push('|');
+            h.update(b"|");
         }
-        field(&mut s, p.as_deref());
+        field(&mut h, *p);
     }
-    let digest = Sha256::digest(s.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in h.finalize() {
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// The actions that move an application and count in its version.

@@ -109,6 +109,152 @@ pub(crate) async fn seal_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<u64
     Ok(n)
 }
 
+/// An event to append: what it is about and what happened.
+pub(crate) struct NewAudit<'a> {
+    pub application_id: Option<i64>,
+    pub binding_id: Option<i64>,
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// An event as `append_events` passes it to the insert.
+#[derive(serde::Serialize)]
+struct Rec<'a> {
+    uapp: Option<i64>,
+    ubind: Option<i64>,
+    uact: &'a str,
+    ufrom: Option<&'a str>,
+    uto: Option<&'a str>,
+    ureason: Option<&'a str>,
+    uchain: String,
+    useq: i64,
+    uprev: String,
+    uhash: String,
+}
+
+/// Who wrote a set of events, when and from where.
+pub(crate) struct Stamp<'a> {
+    pub officer: &'a str,
+    pub bureau: Option<&'a str>,
+    pub at: DateTime<Utc>,
+    pub batch: Option<&'a str>,
+    pub client: Option<&'a str>,
+}
+
+impl Store {
+    /// Appends events chained (SQLite: PostgreSQL's functions chain their
+    /// own): the heads of their chains in one query, the hashes here, one
+    /// insert. The subjects' rows are locked by the transaction already
+    /// (SQLite's write lock), so no other writer takes a position.
+    pub(crate) async fn append_events(
+        &self,
+        tx: &mut super::sql::Tx,
+        stamp: &Stamp<'_>,
+        events: &[NewAudit<'_>],
+    ) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let chains: Vec<String> = events
+            .iter()
+            .map(|e| audit::chain_of(e.application_id, e.binding_id))
+            .collect();
+        let wanted = json_records(chains.iter().map(|c| json!(c)));
+        #[derive(Deserialize)]
+        struct Head {
+            chain: String,
+            seq: Option<i64>,
+            hash: Option<String>,
+        }
+        let found: Vec<Head> = tx
+            .objects(
+                &format!(
+                    "SELECT {} FROM (SELECT j.value AS chain,
+                        (SELECT chain_seq FROM audit_events a WHERE a.chain = j.value ORDER BY chain_seq DESC LIMIT 1) AS seq,
+                        (SELECT hash FROM audit_events a WHERE a.chain = j.value ORDER BY chain_seq DESC LIMIT 1) AS hash
+                       FROM (SELECT DISTINCT value FROM json_each($1)) j) h",
+                    self.objects("'chain', h.chain, 'seq', h.seq, 'hash', h.hash")
+                ),
+                args![wanted],
+            )
+            .await?;
+        let mut heads: HashMap<String, (i64, String)> = found
+            .into_iter()
+            .map(|h| (h.chain, (h.seq.unwrap_or(0), h.hash.unwrap_or_default())))
+            .collect();
+        let at_micros = stamp.at.timestamp_micros();
+        let recs = events.iter().zip(chains).map(|(e, chain)| {
+            let (seq, prev) = heads
+                .get(&chain)
+                .map(|(s, h)| (s + 1, h.clone()))
+                .unwrap_or((1, String::new()));
+            let ev = Event {
+                id: 0,
+                application_id: e.application_id,
+                binding_id: e.binding_id,
+                action: e.action.to_string(),
+                from_state: e.from.map(String::from),
+                to_state: e.to.map(String::from),
+                officer: stamp.officer.to_string(),
+                bureau_id: stamp.bureau.map(String::from),
+                reason: e.reason.map(String::from),
+                at_micros,
+                batch_id: stamp.batch.map(String::from),
+                client: stamp.client.map(String::from),
+            };
+            let hash = audit::hash(&ev, &chain, seq, &prev);
+            heads.insert(chain.clone(), (seq, hash.clone()));
+            Rec {
+                uapp: e.application_id,
+                ubind: e.binding_id,
+                uact: e.action,
+                ufrom: e.from,
+                uto: e.to,
+                ureason: e.reason,
+                uchain: chain,
+                useq: seq,
+                uprev: prev,
+                uhash: hash,
+            }
+        });
+        // Serialized from a struct: no map per record.
+        let recs: Vec<Rec> = recs.collect();
+        let recs = serde_json::to_string(&recs).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "{} INSERT INTO audit_events (application_id, binding_id, action, from_state, to_state, officer, bureau_id,
+                 reason, at, batch_id, client, chain, chain_seq, prev_hash, hash)
+             SELECT uapp, ubind, uact, ufrom, uto, $2, $3, ureason, $4, $5, $6, uchain, useq, uprev, uhash FROM u",
+            self.records(&[
+                ("uapp", "bigint"),
+                ("ubind", "bigint"),
+                ("uact", "text"),
+                ("ufrom", "text"),
+                ("uto", "text"),
+                ("ureason", "text"),
+                ("uchain", "text"),
+                ("useq", "bigint"),
+                ("uprev", "text"),
+                ("uhash", "text"),
+            ])
+        );
+        tx.execute(
+            &sql,
+            args![
+                recs,
+                stamp.officer,
+                stamp.bureau,
+                stamp.at,
+                stamp.batch,
+                stamp.client
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// The head of every chain at one moment, kept outside the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkpoint {

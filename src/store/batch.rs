@@ -188,7 +188,10 @@ impl Store {
         Ok(id)
     }
 
-    /// Every item judged as it stands, nothing written.
+    /// Items judged as they stand, nothing written, up to the first chunk
+    /// that holds one that can be done: a batch is recorded as soon as
+    /// something in it can be done, and when nothing can, every item says
+    /// why.
     async fn prejudge(
         &self,
         officer: &Officer,
@@ -197,13 +200,18 @@ impl Store {
     ) -> Result<Vec<ItemResult>> {
         let mut out = Vec::with_capacity(items.len());
         for part in items.chunks(BATCH_CHUNK) {
-            out.extend(match op {
+            let judged = match op {
                 BatchOp::Decide(d) => {
                     self.judge_decisions(officer, part, d, op.needs_reason())
                         .await?
                 }
                 BatchOp::Unbind => self.judge_unbindings(officer, part).await?,
-            });
+            };
+            let some = judged.iter().any(|r| r.ok());
+            out.extend(judged);
+            if some {
+                break;
+            }
         }
         Ok(out)
     }
@@ -376,7 +384,11 @@ impl Store {
                         seq: r.seq,
                         item_id: r.item_id,
                         outcome: ItemOutcome::parse(&r.outcome),
-                        message: r.message,
+                        message: super::secure::render_result(
+                            r.item_id,
+                            r.message,
+                            row.op == "unbind",
+                        ),
                         kind: f.and_then(|f| f.0),
                         unit: f.map(|f| f.1.clone()),
                         from: parse_state(r.from_state),

@@ -5,6 +5,7 @@
 //! stands, and the unit is no longer direct-connect. Each change is
 //! audited.
 
+use super::audit::NewAudit;
 use super::decide::Actor;
 use super::sql::{Tx, args, json_records};
 use super::*;
@@ -104,21 +105,27 @@ impl Store {
             args![recs.clone(), actor.officer.login.as_str(), actor.now],
         )
         .await?;
-        tx.execute(
-            &format!(
-                "{cols} INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
-                 SELECT uid, 'set_unsuccessful', ufrom, 'unsuccessful', $2, $3, ureason, $4, $5, $6 FROM u"
-            ),
-            args![
-                recs,
-                actor.officer.login.as_str(),
-                actor.officer.bureau_id.as_str(),
-                actor.now,
-                actor.batch,
-                actor.client.clone()
-            ],
-        )
-        .await?;
-        Ok(())
+        let reasons: Vec<String> = flights
+            .iter()
+            .map(|f| {
+                format!(
+                    "直连单位退出申请 {} 确认通过 (exit {} confirmed)",
+                    f.exit, f.exit
+                )
+            })
+            .collect();
+        let events: Vec<NewAudit> = flights
+            .iter()
+            .zip(&reasons)
+            .map(|(f, r)| NewAudit {
+                application_id: Some(f.id),
+                binding_id: None,
+                action: Action::SetUnsuccessful.code(),
+                from: Some(f.state.as_str()),
+                to: Some(State::Unsuccessful.code()),
+                reason: Some(r),
+            })
+            .collect();
+        self.append_events(tx, &actor.stamp(), &events).await
     }
 }

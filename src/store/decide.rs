@@ -3,6 +3,7 @@
 //! item, and applies the changes set-wise with their audit events. An item
 //! that cannot be decided is skipped with its reason.
 
+use super::audit::{NewAudit, Stamp};
 use super::secure::Run;
 use super::sql::{Tx, args, de, id_records, json_records};
 use super::*;
@@ -102,6 +103,19 @@ pub(crate) struct Actor<'a> {
     pub batch: Option<&'a str>,
 }
 
+impl Actor<'_> {
+    /// The stamp on the events this actor writes.
+    pub fn stamp(&self) -> Stamp<'_> {
+        Stamp {
+            officer: &self.officer.login,
+            bureau: Some(&self.officer.bureau_id),
+            at: self.now,
+            batch: self.batch,
+            client: self.client.as_deref(),
+        }
+    }
+}
+
 impl Store {
     /// One decision on one application; its refusal is the error.
     pub async fn decide(
@@ -153,16 +167,12 @@ impl Store {
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<Result<ItemResult>>> {
         if !self.is_embedded() {
-            // The database judges and writes (leqi_decide); the results
-            // are recorded in the same transaction.
+            // The database judges, writes and records the batch's result
+            // rows (leqi_decide), in one call.
             let mut tx = self.begin().await?;
-            let run = Run::Apply {
-                batch: batch.map(|b| b.0),
-            };
+            let run = Run::Apply { batch };
             let results = self
                 .pg_decide(&mut tx, officer, items, decision, reason, run)
-                .await?;
-            self.write_results(&mut tx, batch, items, &flatten(&results, items))
                 .await?;
             tx.commit().await?;
             return Ok(results);
@@ -402,37 +412,18 @@ impl Store {
         reason: Option<&str>,
         planned: &[Planned],
     ) -> Result<()> {
-        let sql = format!(
-            "{} INSERT INTO audit_events (application_id, action, from_state, to_state, officer, bureau_id, reason, at, batch_id, client)
-             SELECT uid, $8, $9, $10, $2, $3, $4, $5, $6, $7 FROM u",
-            self.records(&[("uid", "bigint")])
-        );
-        let mut steps: BTreeMap<(Action, State, State), Vec<i64>> = BTreeMap::new();
-        for p in planned {
-            steps
-                .entry((p.step.action, p.step.from, p.step.to))
-                .or_default()
-                .push(p.id);
-        }
-        for ((action, from, to), ids) in steps {
-            tx.execute(
-                &sql,
-                args![
-                    id_records(&ids),
-                    actor.officer.login.as_str(),
-                    actor.officer.bureau_id.as_str(),
-                    reason,
-                    actor.now,
-                    actor.batch,
-                    actor.client.clone(),
-                    action.code(),
-                    from.code(),
-                    to.code()
-                ],
-            )
-            .await?;
-        }
-        Ok(())
+        let events: Vec<NewAudit> = planned
+            .iter()
+            .map(|p| NewAudit {
+                application_id: Some(p.id),
+                binding_id: None,
+                action: p.step.action.code(),
+                from: Some(p.step.from.code()),
+                to: Some(p.step.to.code()),
+                reason,
+            })
+            .collect();
+        self.append_events(tx, &actor.stamp(), &events).await
     }
 
     /// What final steps do beyond the state change, set-wise by kind.

@@ -398,6 +398,9 @@ async fn open_postgres(url: &str) -> Result<PgPool> {
                 redact(url)
             ))
         })?
+        // The console's queries are short: compiling them (JIT) costs more
+        // than running them.
+        .options([("jit", "off")])
         .disable_statement_logging();
     // One direct connection first: a refused or failed login is
     // reported at once, not after the pool's acquire timeout.

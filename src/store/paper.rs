@@ -1,5 +1,6 @@
 //! A paper copy of a material noted as received at the counter.
 
+use super::audit::{NewAudit, Stamp};
 use super::sql::{args, de};
 use super::*;
 use crate::domain::judge;
@@ -41,24 +42,29 @@ impl Store {
                 args![material],
             )
             .await?;
-            tx.execute(
-                "INSERT INTO audit_events (application_id, action, officer, bureau_id, reason, at, client)
-                 VALUES ($1, 'paper_received', $2, $3, $4, $5, $6)",
-                args![
-                    p.application_id,
-                    officer.login.as_str(),
-                    officer.bureau_id.as_str(),
-                    // Named as the officer knows it, not by its number.
-                    format!(
-                        "{}：{}",
-                        MaterialKind::parse(&p.kind).map_or("材料", |k| k.zh()),
-                        p.file_name
-                    ),
-                    now,
-                    client()
-                ],
-            )
-            .await?;
+            // Named as the officer knows it, not by its number.
+            let what = format!(
+                "{}：{}",
+                MaterialKind::parse(&p.kind).map_or("材料", |k| k.zh()),
+                p.file_name
+            );
+            let client = client();
+            let stamp = Stamp {
+                officer: &officer.login,
+                bureau: Some(&officer.bureau_id),
+                at: now,
+                batch: None,
+                client: client.as_deref(),
+            };
+            let event = NewAudit {
+                application_id: Some(p.application_id),
+                binding_id: None,
+                action: Action::PaperReceived.code(),
+                from: None,
+                to: None,
+                reason: Some(&what),
+            };
+            self.append_events(&mut tx, &stamp, &[event]).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -1,5 +1,6 @@
 //! Bureaus, officers and the workflow table: who acts on what.
 
+use super::audit::{NewAudit, Stamp};
 use super::sql::{Tx, args};
 use super::*;
 use crate::deploy::Deployment;
@@ -181,11 +182,23 @@ impl Store {
             )
             .await?;
         }
-        tx.execute(
-            "INSERT INTO audit_events (action, officer, bureau_id, reason, at, client) VALUES ($1, $2, $3, $4, $5, $6)",
-            args![Action::AdminApply.code(), by, bureau, d.summary(), now(), client()],
-        )
-        .await?;
+        let (summary, client) = (d.summary(), client());
+        let stamp = Stamp {
+            officer: by,
+            bureau,
+            at: now(),
+            batch: None,
+            client: client.as_deref(),
+        };
+        let event = NewAudit {
+            application_id: None,
+            binding_id: None,
+            action: Action::AdminApply.code(),
+            from: None,
+            to: None,
+            reason: Some(&summary),
+        };
+        self.append_events(&mut tx, &stamp, &[event]).await?;
         tx.commit().await?;
         self.workflow = d.workflow.clone();
         if let Some(t) = &d.thresholds {
@@ -289,7 +302,8 @@ impl Store {
             }
             write_officer(&mut tx, &o.login, &o.name, &o.bureau, &o.roles, true).await?;
             let what = format!("{} {} @{} {}", o.login, o.name, o.bureau, roles.join(","));
-            admin_event(&mut tx, Action::OfficerAdd, by, &what).await?;
+            self.admin_event(&mut tx, Action::OfficerAdd, by, &what)
+                .await?;
         } else {
             self.acting_as(by)?;
             tx.execute(
@@ -326,7 +340,8 @@ impl Store {
                     crate::domain::text::inert(login)
                 )));
             }
-            admin_event(&mut tx, Action::OfficerDisable, by, login).await?;
+            self.admin_event(&mut tx, Action::OfficerDisable, by, login)
+                .await?;
         } else {
             self.acting_as(by)?;
             tx.execute(
@@ -420,12 +435,31 @@ async fn write_officer(
     Ok(())
 }
 
-/// A shared-settings event: who changed what.
-async fn admin_event(tx: &mut Tx, action: Action, by: &Officer, what: &str) -> Result<()> {
-    tx.execute(
-        "INSERT INTO audit_events (action, officer, bureau_id, reason, at, client) VALUES ($1, $2, $3, $4, $5, $6)",
-        args![action.code(), by.login.as_str(), by.bureau_id.as_str(), what, now(), client()],
-    )
-    .await?;
-    Ok(())
+impl Store {
+    /// A shared-settings event: who changed what.
+    async fn admin_event(
+        &self,
+        tx: &mut Tx,
+        action: Action,
+        by: &Officer,
+        what: &str,
+    ) -> Result<()> {
+        let client = client();
+        let stamp = Stamp {
+            officer: &by.login,
+            bureau: Some(&by.bureau_id),
+            at: now(),
+            batch: None,
+            client: client.as_deref(),
+        };
+        let event = NewAudit {
+            application_id: None,
+            binding_id: None,
+            action: action.code(),
+            from: None,
+            to: None,
+            reason: Some(what),
+        };
+        self.append_events(tx, &stamp, &[event]).await
+    }
 }

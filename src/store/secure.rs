@@ -109,6 +109,39 @@ impl ResultRow {
     }
 }
 
+/// A batch result row's message: done rows carry the step's name, refused
+/// ones (on PostgreSQL) the database's code, rendered here in the same
+/// words as the embedded store's.
+pub(crate) fn render_result(id: i64, message: Option<String>, binding: bool) -> Option<String> {
+    let m = message?;
+    let Some(coded) = m.strip_prefix('§') else {
+        return Some(m);
+    };
+    let f: Vec<&str> = coded.splitn(6, '§').collect();
+    let [code, detail, state, version, by, at] = f.as_slice() else {
+        return Some(m);
+    };
+    let row = ResultRow {
+        id,
+        code: code.to_string(),
+        detail: detail.to_string(),
+        action: None,
+        from_state: None,
+        to_state: None,
+        version: None,
+        cur_state: Some(state.to_string()).filter(|s| !s.is_empty()),
+        cur_version: version.parse().ok(),
+        by_officer: Some(by.to_string()).filter(|s| !s.is_empty()),
+        at: DateTime::parse_from_rfc3339(at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+    };
+    Some(match row.result(binding) {
+        Ok(_) => m,
+        Err(e) => e.to_string(),
+    })
+}
+
 /// A refusal the database raised for a whole call, by its SQLSTATE.
 pub(crate) fn refused(e: &sqlx::Error) -> Option<Error> {
     let d = e.as_database_error()?;
@@ -136,11 +169,13 @@ pub(crate) fn refused(e: &sqlx::Error) -> Option<Error> {
     Some(Error::Database { kind, message })
 }
 
-/// Whether a call only judges, or does (as part of a batch, or not).
+/// Whether a call only judges, or does: as part of a batch (its id and
+/// the items' positions in it, whose result rows the database writes with
+/// the changes), or not.
 #[derive(Clone, Copy)]
 pub(crate) enum Run<'a> {
     Judge,
-    Apply { batch: Option<&'a str> },
+    Apply { batch: Option<(&'a str, &'a [i64])> },
 }
 
 impl Run<'_> {
@@ -149,7 +184,13 @@ impl Run<'_> {
     }
     fn batch(self) -> Option<String> {
         match self {
-            Run::Apply { batch } => batch.map(String::from),
+            Run::Apply { batch } => batch.map(|b| b.0.to_string()),
+            Run::Judge => None,
+        }
+    }
+    fn seqs(self) -> Option<Vec<i64>> {
+        match self {
+            Run::Apply { batch } => batch.map(|b| b.1.to_vec()),
             Run::Judge => None,
         }
     }
@@ -188,7 +229,7 @@ impl Store {
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let versions: Vec<Option<i64>> = items.iter().map(|i| i.version).collect();
         let rows: Vec<ResultRow> =
-            sqlx::query_as("SELECT * FROM leqi_decide($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query_as("SELECT * FROM leqi_decide($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(ids)
                 .bind(versions)
                 .bind(decision.code())
@@ -196,6 +237,7 @@ impl Store {
                 .bind(run.apply())
                 .bind(run.batch())
                 .bind(client())
+                .bind(run.seqs())
                 .fetch_all(&mut **t)
                 .await?;
         Ok(rows.iter().map(|r| r.result(false)).collect())
@@ -217,13 +259,14 @@ impl Store {
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let versions: Vec<Option<i64>> = items.iter().map(|i| i.version).collect();
         let rows: Vec<ResultRow> =
-            sqlx::query_as("SELECT * FROM leqi_unbind($1, $2, $3, $4, $5, $6)")
+            sqlx::query_as("SELECT * FROM leqi_unbind($1, $2, $3, $4, $5, $6, $7)")
                 .bind(ids)
                 .bind(versions)
                 .bind(reason)
                 .bind(run.apply())
                 .bind(run.batch())
                 .bind(client())
+                .bind(run.seqs())
                 .fetch_all(&mut **t)
                 .await?;
         Ok(rows

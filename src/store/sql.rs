@@ -96,8 +96,8 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(mut t) => {
-                // SQLite has no sha256: this transaction's events are
-                // chained here, before it commits (PostgreSQL chains its own).
+                // Events are chained as they are written (`append_events`);
+                // any written otherwise are chained here, before the commit.
                 while super::audit::seal_sqlite(&mut t).await? > 0 {}
                 t.commit().await?
             }
@@ -304,21 +304,8 @@ impl Store {
         let Some((batch_id, seqs)) = batch else {
             return Ok(());
         };
-        if !self.is_embedded() {
-            // The database checks that what is said done is in the trail.
-            let rows = json_records(results.iter().zip(seqs).zip(items).map(|((r, seq), it)| {
-                json!({"seq": seq, "id": it.id, "version": it.version,
-                    "outcome": r.error.as_ref().map_or(ItemOutcome::Done, |f| ItemOutcome::Failed(f.kind)).code(),
-                    "message": r.error.as_ref().map_or_else(|| r.action.map(|a| a.zh().to_string()), |f| Some(f.message.clone())),
-                    "from_state": r.from.map(|s| s.code()), "to_state": r.to.map(|s| s.code())})
-            }));
-            tx.execute(
-                "SELECT leqi_batch_results($1, $2::json)",
-                args![batch_id, rows],
-            )
-            .await?;
-            return Ok(());
-        }
+        // On PostgreSQL the database's functions write them.
+        debug_assert!(self.is_embedded());
         let sql = format!(
             "{} INSERT INTO batch_items (batch_id, seq, item_id, version, outcome, message, from_state, to_state)
              SELECT $2, useq, uid, uver, $3, COALESCE(umsg, $4), ufrom, uto FROM u WHERE TRUE ON CONFLICT (batch_id, seq) DO NOTHING",

@@ -2,6 +2,7 @@
 //! rules, end the bindings and the user units' authorisations through the
 //! unit, and audit each, in one transaction per chunk.
 
+use super::audit::NewAudit;
 use super::decide::{Actor, validated_reason};
 use super::secure::Run;
 use super::sql::{Tx, args, de, id_records, json_records};
@@ -62,17 +63,8 @@ impl Store {
         if !self.is_embedded() {
             let mut tx = self.begin().await?;
             let results = self
-                .pg_unbind(
-                    &mut tx,
-                    officer,
-                    items,
-                    reason,
-                    Run::Apply {
-                        batch: batch.map(|b| b.0),
-                    },
-                )
+                .pg_unbind(&mut tx, officer, items, reason, Run::Apply { batch })
                 .await?;
-            self.write_results(&mut tx, batch, items, &results).await?;
             tx.commit().await?;
             return Ok(results);
         }
@@ -234,24 +226,17 @@ impl Store {
         reason: &str,
         ended: &[i64],
     ) -> Result<()> {
-        let sql = format!(
-            "{} INSERT INTO audit_events (binding_id, action, officer, bureau_id, reason, at, batch_id, client)
-             SELECT uid, 'unbind', $2, $3, $4, $5, $6, $7 FROM u",
-            self.records(&[("uid", "bigint")])
-        );
-        tx.execute(
-            &sql,
-            args![
-                id_records(ended),
-                actor.officer.login.as_str(),
-                actor.officer.bureau_id.as_str(),
-                reason,
-                actor.now,
-                actor.batch,
-                actor.client.clone()
-            ],
-        )
-        .await?;
-        Ok(())
+        let events: Vec<NewAudit> = ended
+            .iter()
+            .map(|id| NewAudit {
+                application_id: None,
+                binding_id: Some(*id),
+                action: Action::Unbind.code(),
+                from: None,
+                to: None,
+                reason: Some(reason),
+            })
+            .collect();
+        self.append_events(tx, &actor.stamp(), &events).await
     }
 }
