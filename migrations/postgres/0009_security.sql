@@ -190,6 +190,9 @@ CREATE TRIGGER bindings_counties BEFORE INSERT ON bindings
     FOR EACH ROW WHEN (NEW.direct_county IS NULL OR NEW.user_county IS NULL)
     EXECUTE FUNCTION leqi_binding_counties();
 
+-- An application's later filings, found by index.
+CREATE INDEX applications_previous ON applications(previous_id) WHERE previous_id IS NOT NULL;
+
 -- Queues count by index alone with the county checked: it is in the index.
 DROP INDEX applications_queue_age;
 DROP INDEX applications_queue_name;

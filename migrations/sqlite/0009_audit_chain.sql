@@ -30,3 +30,6 @@ BEGIN SELECT RAISE(ABORT, 'unknown application state'); END;
 CREATE TRIGGER applications_kind_update BEFORE UPDATE OF kind ON applications
 WHEN NEW.kind NOT IN ('access', 'invitation', 'exit', 'subscription', 'extension')
 BEGIN SELECT RAISE(ABORT, 'unknown application kind'); END;
+
+-- An application's later filings, found by index.
+CREATE INDEX applications_previous ON applications(previous_id) WHERE previous_id IS NOT NULL;

@@ -242,7 +242,8 @@ impl Store {
     ) -> Result<(Option<(i64, State)>, Vec<i64>)> {
         let rows: Vec<(i64, String, bool)> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT id, state, id = $2 FROM applications WHERE id = $2 OR previous_id = $1 ORDER BY id",
+                "SELECT id, state, TRUE FROM applications WHERE id = $2
+                 UNION ALL SELECT id, state, FALSE FROM applications WHERE previous_id = $1 ORDER BY 1",
             )
             .bind(id)
             .bind(previous.unwrap_or(-1))
