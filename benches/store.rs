@@ -238,7 +238,7 @@ async fn bare_setwise(s: &Store) -> Option<f64> {
     sqlx::query(
         "INSERT INTO audit_events (application_id, action, from_state, to_state, officer, at, chain, chain_seq, prev_hash, hash)
          SELECT x.id, 'accept', 'pending_acceptance', 'pending_confirmation', 'bench', $2, x.chain, x.seq, x.prev,
-                leqi_event_hash(x.chain, x.seq, x.id, NULL, 'accept', 'pending_acceptance', 'pending_confirmation',
+                leqi_event_hash(x.chain, x.seq, x.id, NULL, NULL, NULL, NULL, 'accept', 'pending_acceptance', 'pending_confirmation',
                                 'bench', NULL, NULL, $2, NULL, NULL, x.prev)
            FROM (SELECT u.id, 'a' || u.id AS chain, COALESCE(h.chain_seq, 0) + 1 AS seq, COALESCE(h.hash, '') AS prev
                    FROM unnest($1::bigint[]) AS u(id)

@@ -286,6 +286,9 @@ async fn the_database_hashes_events_as_the_program_does() {
         id: 0,
         application_id: Some(42),
         binding_id: None,
+        unit_id: None,
+        measure_id: Some(9),
+        warning_id: None,
         action: "not_accept".into(),
         from_state: Some("pending_acceptance".into()),
         to_state: Some("not_accepted".into()),
@@ -297,7 +300,7 @@ async fn the_database_hashes_events_as_the_program_does() {
         client: None,
     };
     let theirs: String = sqlx::query_scalar(
-        "SELECT leqi_event_hash('a42', 3, 42, NULL, 'not_accept', 'pending_acceptance', 'not_accepted',
+        "SELECT leqi_event_hash('a42', 3, 42, NULL, NULL, 9, NULL, 'not_accept', 'pending_acceptance', 'not_accepted',
              'mouxian-zhao', NULL, $1, to_timestamp(1772416800.123456), 'B1', NULL, 'abc')",
     )
     .bind(e.reason.clone())

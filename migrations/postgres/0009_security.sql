@@ -16,6 +16,10 @@ END $$;
 -- The audit trail: a hash chain per application (per binding for binding
 -- events, one for shared settings), append-only.
 
+-- A unit's own events (supervision measures, risk warnings) chain by unit.
+ALTER TABLE audit_events ADD COLUMN unit_id BIGINT;
+ALTER TABLE audit_events ADD COLUMN measure_id BIGINT;
+ALTER TABLE audit_events ADD COLUMN warning_id BIGINT;
 ALTER TABLE audit_events ADD COLUMN chain TEXT;
 ALTER TABLE audit_events ADD COLUMN chain_seq BIGINT;
 ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
@@ -26,21 +30,24 @@ AS $$ SELECT CASE WHEN v IS NULL THEN '~' ELSE char_length(v)::text || ':' || v 
 
 -- The chain an event belongs to. (The casts keep the body immutable, so
 -- that the planner inlines it instead of calling it per row.)
-CREATE FUNCTION leqi_chain(application_id bigint, binding_id bigint) RETURNS text
+CREATE FUNCTION leqi_chain(application_id bigint, binding_id bigint, unit_id bigint) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT CASE WHEN application_id IS NOT NULL THEN 'a' || application_id::text
-                  WHEN binding_id IS NOT NULL THEN 'b' || binding_id::text ELSE 's' END $$;
+                  WHEN binding_id IS NOT NULL THEN 'b' || binding_id::text
+                  WHEN unit_id IS NOT NULL THEN 'u' || unit_id::text ELSE 's' END $$;
 
 -- The hash of an event: sha256 over every field, each length-prefixed
 -- (`~` for NULL), joined by `|`; the time as microseconds since the epoch.
 -- src/domain/audit.rs computes the same.
 CREATE FUNCTION leqi_event_hash(chain text, seq bigint, application_id bigint, binding_id bigint,
+    unit_id bigint, measure_id bigint, warning_id bigint,
     action text, from_state text, to_state text, officer text, bureau_id text, reason text,
     at timestamptz, batch_id text, client text, prev_hash text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT encode(sha256(convert_to(
     leqi_field(chain) || '|' || leqi_field(seq::text) || '|' || leqi_field(application_id::text) || '|' ||
-    leqi_field(binding_id::text) || '|' || leqi_field(action) || '|' || leqi_field(from_state) || '|' ||
+    leqi_field(binding_id::text) || '|' || leqi_field(unit_id::text) || '|' || leqi_field(measure_id::text) || '|' ||
+    leqi_field(warning_id::text) || '|' || leqi_field(action) || '|' || leqi_field(from_state) || '|' ||
     leqi_field(to_state) || '|' || leqi_field(officer) || '|' || leqi_field(bureau_id) || '|' ||
     leqi_field(reason) || '|' || leqi_field(((extract(epoch FROM at) * 1000000)::bigint)::text) || '|' ||
     leqi_field(batch_id) || '|' || leqi_field(client) || '|' || leqi_field(prev_hash), 'UTF8')), 'hex') $$;
@@ -54,12 +61,13 @@ DECLARE
     prev text := '';
     h text;
 BEGIN
-    FOR r IN SELECT *, leqi_chain(application_id, binding_id) AS c FROM audit_events ORDER BY c, id LOOP
+    FOR r IN SELECT *, leqi_chain(application_id, binding_id, unit_id) AS c FROM audit_events ORDER BY c, id LOOP
         IF r.c IS DISTINCT FROM last_chain THEN
             last_chain := r.c; n := 0; prev := '';
         END IF;
         n := n + 1;
-        h := leqi_event_hash(r.c, n, r.application_id, r.binding_id, r.action, r.from_state, r.to_state,
+        h := leqi_event_hash(r.c, n, r.application_id, r.binding_id, r.unit_id, r.measure_id, r.warning_id,
+                             r.action, r.from_state, r.to_state,
                              r.officer, r.bureau_id, r.reason, r.at, r.batch_id, r.client, prev);
         UPDATE audit_events SET chain = r.c, chain_seq = n, prev_hash = prev, hash = h WHERE id = r.id;
         prev := h;
@@ -88,7 +96,7 @@ SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
     head record;
 BEGIN
-    NEW.chain := leqi_chain(NEW.application_id, NEW.binding_id);
+    NEW.chain := leqi_chain(NEW.application_id, NEW.binding_id, NEW.unit_id);
     -- Applications and bindings are locked by whoever writes their
     -- events; the settings chain is not, so it is locked here.
     IF NEW.chain = 's' THEN
@@ -98,7 +106,8 @@ BEGIN
      WHERE chain = NEW.chain ORDER BY chain_seq DESC LIMIT 1;
     NEW.chain_seq := COALESCE(head.chain_seq, 0) + 1;
     NEW.prev_hash := COALESCE(head.hash, '');
-    NEW.hash := leqi_event_hash(NEW.chain, NEW.chain_seq, NEW.application_id, NEW.binding_id, NEW.action,
+    NEW.hash := leqi_event_hash(NEW.chain, NEW.chain_seq, NEW.application_id, NEW.binding_id, NEW.unit_id,
+        NEW.measure_id, NEW.warning_id, NEW.action,
         NEW.from_state, NEW.to_state, NEW.officer, NEW.bureau_id, NEW.reason, NEW.at, NEW.batch_id,
         NEW.client, NEW.prev_hash);
     RETURN NEW;
@@ -279,21 +288,22 @@ CREATE POLICY officers_read ON batch_items FOR SELECT TO leqi_officers
 -- would fail the call rather than let two events share a position.
 
 CREATE TYPE leqi_event AS (application_id bigint, binding_id bigint, action text, from_state text,
-    to_state text, reason text);
+    to_state text, reason text, unit_id bigint, measure_id bigint, warning_id bigint);
 
 CREATE FUNCTION leqi_append(p_events leqi_event[], p_officer text, p_bureau text, p_at timestamptz,
     p_batch text, p_client text) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 BEGIN
-    INSERT INTO audit_events (application_id, binding_id, action, from_state, to_state, officer,
-        bureau_id, reason, at, batch_id, client, chain, chain_seq, prev_hash, hash)
-    SELECT x.application_id, x.binding_id, x.action, x.from_state, x.to_state, p_officer, p_bureau,
-           x.reason, p_at, p_batch, p_client, x.chain, x.seq, x.prev,
-           leqi_event_hash(x.chain, x.seq, x.application_id, x.binding_id, x.action, x.from_state,
-               x.to_state, p_officer, p_bureau, x.reason, p_at, p_batch, p_client, x.prev)
+    INSERT INTO audit_events (application_id, binding_id, unit_id, measure_id, warning_id, action,
+        from_state, to_state, officer, bureau_id, reason, at, batch_id, client, chain, chain_seq, prev_hash, hash)
+    SELECT x.application_id, x.binding_id, x.unit_id, x.measure_id, x.warning_id, x.action, x.from_state,
+           x.to_state, p_officer, p_bureau, x.reason, p_at, p_batch, p_client, x.chain, x.seq, x.prev,
+           leqi_event_hash(x.chain, x.seq, x.application_id, x.binding_id, x.unit_id, x.measure_id,
+               x.warning_id, x.action, x.from_state, x.to_state, p_officer, p_bureau, x.reason, p_at,
+               p_batch, p_client, x.prev)
       FROM (SELECT e.*, c.chain, COALESCE(h.chain_seq, 0) + 1 AS seq, COALESCE(h.hash, '') AS prev
               FROM unnest(p_events) e
-              CROSS JOIN LATERAL (SELECT leqi_chain(e.application_id, e.binding_id) AS chain) c
+              CROSS JOIN LATERAL (SELECT leqi_chain(e.application_id, e.binding_id, e.unit_id) AS chain) c
               LEFT JOIN LATERAL (SELECT a.chain_seq, a.hash FROM audit_events a WHERE a.chain = c.chain
                                   ORDER BY a.chain_seq DESC LIMIT 1) h ON TRUE) x;
 END $$;
@@ -535,7 +545,7 @@ BEGIN
                                     x.last_officer, x.updated_at)::leqi_verdict
                            ELSE x END
                  FROM unnest(v) x ORDER BY x.ord);
-    ev := ARRAY(SELECT ROW(x.id, NULL, x.action, x.from_state, x.to_state, reason)::leqi_event
+    ev := ARRAY(SELECT ROW(x.id, NULL, x.action, x.from_state, x.to_state, reason, NULL, NULL, NULL)::leqi_event
                   FROM unnest(v) x WHERE x.code = '00000' ORDER BY x.ord);
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, p_batch, p_client);
@@ -589,7 +599,7 @@ BEGIN
         UPDATE bindings SET active = FALSE, version = version + 1, ended_at = p_at, ended_by = p_officer,
                ended_reason = '直连单位退出'
          WHERE direct_unit_id = ANY (units_) AND active RETURNING id)
-    SELECT ARRAY(SELECT ROW(NULL, id, 'unbind', NULL, NULL, '直连单位退出')::leqi_event FROM ended ORDER BY id)
+    SELECT ARRAY(SELECT ROW(NULL, id, 'unbind', NULL, NULL, '直连单位退出', NULL, NULL, NULL)::leqi_event FROM ended ORDER BY id)
       INTO ev;
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, p_officer, p_bureau, p_at, p_batch, p_client);
@@ -608,7 +618,7 @@ BEGIN
           FROM f WHERE a.id = f.id
         RETURNING a.id, f.state, f.exit_id)
     SELECT ARRAY(SELECT ROW(s.id, NULL, 'set_unsuccessful', s.state, 'unsuccessful',
-                            '直连单位退出申请 ' || s.exit_id || ' 确认通过 (exit ' || s.exit_id || ' confirmed)')::leqi_event
+                            '直连单位退出申请 ' || s.exit_id || ' 确认通过 (exit ' || s.exit_id || ' confirmed)', NULL, NULL, NULL)::leqi_event
                    FROM stopped s ORDER BY s.id)
       INTO ev;
     IF cardinality(ev) > 0 THEN
@@ -702,7 +712,7 @@ BEGIN
     UPDATE authorisations a SET active = FALSE, ended_at = t
       FROM bindings b
      WHERE b.id = ANY (applied) AND a.active AND a.direct_unit_id = b.direct_unit_id AND a.unit_id = b.user_unit_id;
-    ev := ARRAY(SELECT ROW(NULL, id, 'unbind', NULL, NULL, reason)::leqi_event FROM unnest(applied) id);
+    ev := ARRAY(SELECT ROW(NULL, id, 'unbind', NULL, NULL, reason, NULL, NULL, NULL)::leqi_event FROM unnest(applied) id);
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, p_batch, p_client);
     END IF;

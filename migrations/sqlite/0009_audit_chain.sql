@@ -4,6 +4,9 @@
 -- it commits, and chains older events when it opens the file. Triggers
 -- refuse any other change or removal of an event: on an embedded file
 -- they guard against accidents, and `audit verify` finds the rest.
+ALTER TABLE audit_events ADD COLUMN unit_id INTEGER;
+ALTER TABLE audit_events ADD COLUMN measure_id INTEGER;
+ALTER TABLE audit_events ADD COLUMN warning_id INTEGER;
 ALTER TABLE audit_events ADD COLUMN chain TEXT;
 ALTER TABLE audit_events ADD COLUMN chain_seq INTEGER;
 ALTER TABLE audit_events ADD COLUMN prev_hash TEXT;
@@ -15,7 +18,7 @@ WHEN OLD.hash IS NOT NULL
 BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
-CREATE TRIGGER audit_events_fixed BEFORE UPDATE OF application_id, binding_id, action, from_state,
+CREATE TRIGGER audit_events_fixed BEFORE UPDATE OF application_id, binding_id, unit_id, measure_id, warning_id, action, from_state,
     to_state, officer, bureau_id, reason, at, batch_id, client ON audit_events
 BEGIN SELECT RAISE(ABORT, '审计记录只能追加，不能修改或删除 (the audit trail is append-only)'); END;
 

@@ -15,6 +15,11 @@ pub struct Event {
     pub id: i64,
     pub application_id: Option<i64>,
     pub binding_id: Option<i64>,
+    /// A unit's own events (supervision): the unit, and the measure or
+    /// warning.
+    pub unit_id: Option<i64>,
+    pub measure_id: Option<i64>,
+    pub warning_id: Option<i64>,
     pub action: String,
     pub from_state: Option<String>,
     pub to_state: Option<String>,
@@ -28,12 +33,18 @@ pub struct Event {
 }
 
 /// The chain an event belongs to: `a<id>` for an application's, `b<id>`
-/// for a binding's, `s` for shared settings.
-pub fn chain_of(application_id: Option<i64>, binding_id: Option<i64>) -> String {
-    match (application_id, binding_id) {
-        (Some(a), _) => format!("a{a}"),
-        (None, Some(b)) => format!("b{b}"),
-        (None, None) => "s".into(),
+/// for a binding's, `u<id>` for a unit's own (supervision), `s` for shared
+/// settings.
+pub fn chain_of(
+    application_id: Option<i64>,
+    binding_id: Option<i64>,
+    unit_id: Option<i64>,
+) -> String {
+    match (application_id, binding_id, unit_id) {
+        (Some(a), _, _) => format!("a{a}"),
+        (None, Some(b), _) => format!("b{b}"),
+        (None, None, Some(u)) => format!("u{u}"),
+        (None, None, None) => "s".into(),
     }
 }
 
@@ -54,15 +65,22 @@ fn field(h: &mut Sha256, v: Option<&str>) {
 pub fn hash(e: &Event, chain: &str, seq: i64, prev: &str) -> String {
     let mut h = Sha256::new();
     let (seq, at) = (seq.to_string(), e.at_micros.to_string());
-    let (app, binding) = (
-        e.application_id.map(|n| n.to_string()),
-        e.binding_id.map(|n| n.to_string()),
+    let num = |v: Option<i64>| v.map(|n| n.to_string());
+    let (app, binding, unit, measure, warning) = (
+        num(e.application_id),
+        num(e.binding_id),
+        num(e.unit_id),
+        num(e.measure_id),
+        num(e.warning_id),
     );
-    let parts: [Option<&str>; 14] = [
+    let parts: [Option<&str>; 17] = [
         Some(chain),
         Some(&seq),
         app.as_deref(),
         binding.as_deref(),
+        unit.as_deref(),
+        measure.as_deref(),
+        warning.as_deref(),
         Some(&e.action),
         e.from_state.as_deref(),
         e.to_state.as_deref(),
@@ -238,6 +256,9 @@ mod tests {
             id: 1,
             application_id: Some(7),
             binding_id: None,
+            unit_id: None,
+            measure_id: None,
+            warning_id: None,
             action: "accept".into(),
             from_state: Some("pending_acceptance".into()),
             to_state: Some("pending_review".into()),

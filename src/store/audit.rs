@@ -17,6 +17,9 @@ struct EventRow {
     id: i64,
     application_id: Option<i64>,
     binding_id: Option<i64>,
+    unit_id: Option<i64>,
+    measure_id: Option<i64>,
+    warning_id: Option<i64>,
     action: String,
     from_state: Option<String>,
     to_state: Option<String>,
@@ -39,6 +42,9 @@ impl EventRow {
             id: self.id,
             application_id: self.application_id,
             binding_id: self.binding_id,
+            unit_id: self.unit_id,
+            measure_id: self.measure_id,
+            warning_id: self.warning_id,
             action: self.action.clone(),
             from_state: self.from_state.clone(),
             to_state: self.to_state.clone(),
@@ -53,6 +59,7 @@ impl EventRow {
 }
 
 const EVENT_FIELDS: &str = "'id', id, 'application_id', application_id, 'binding_id', binding_id,
+    'unit_id', unit_id, 'measure_id', measure_id, 'warning_id', warning_id,
     'action', action, 'from_state', from_state, 'to_state', to_state, 'officer', officer,
     'bureau_id', bureau_id, 'reason', reason, 'at', at, 'batch_id', batch_id, 'client', client,
     'chain', chain, 'chain_seq', chain_seq, 'prev_hash', prev_hash, 'hash', hash";
@@ -72,7 +79,7 @@ pub(crate) async fn seal_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<u64
     }
     let chains: Vec<String> = rows
         .iter()
-        .map(|r| audit::chain_of(r.application_id, r.binding_id))
+        .map(|r| audit::chain_of(r.application_id, r.binding_id, r.unit_id))
         .collect();
     let wanted = json_records(chains.iter().map(|c| json!(c)));
     let heads: Vec<(String, i64, String)> = sqlx::query_as(
@@ -113,6 +120,9 @@ pub(crate) async fn seal_sqlite(conn: &mut sqlx::SqliteConnection) -> Result<u64
 pub(crate) struct NewAudit<'a> {
     pub application_id: Option<i64>,
     pub binding_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub measure_id: Option<i64>,
+    pub warning_id: Option<i64>,
     pub action: &'a str,
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
@@ -124,6 +134,9 @@ pub(crate) struct NewAudit<'a> {
 struct Rec<'a> {
     uapp: Option<i64>,
     ubind: Option<i64>,
+    uunit: Option<i64>,
+    umeasure: Option<i64>,
+    uwarning: Option<i64>,
     uact: &'a str,
     ufrom: Option<&'a str>,
     uto: Option<&'a str>,
@@ -159,7 +172,7 @@ impl Store {
         }
         let chains: Vec<String> = events
             .iter()
-            .map(|e| audit::chain_of(e.application_id, e.binding_id))
+            .map(|e| audit::chain_of(e.application_id, e.binding_id, e.unit_id))
             .collect();
         let wanted = json_records(chains.iter().map(|c| json!(c)));
         #[derive(Deserialize)]
@@ -194,6 +207,9 @@ impl Store {
                 id: 0,
                 application_id: e.application_id,
                 binding_id: e.binding_id,
+                unit_id: e.unit_id,
+                measure_id: e.measure_id,
+                warning_id: e.warning_id,
                 action: e.action.to_string(),
                 from_state: e.from.map(String::from),
                 to_state: e.to.map(String::from),
@@ -209,6 +225,9 @@ impl Store {
             Rec {
                 uapp: e.application_id,
                 ubind: e.binding_id,
+                uunit: e.unit_id,
+                umeasure: e.measure_id,
+                uwarning: e.warning_id,
                 uact: e.action,
                 ufrom: e.from,
                 uto: e.to,
@@ -223,12 +242,16 @@ impl Store {
         let recs: Vec<Rec> = recs.collect();
         let recs = serde_json::to_string(&recs).unwrap_or_else(|_| "[]".into());
         let sql = format!(
-            "{} INSERT INTO audit_events (application_id, binding_id, action, from_state, to_state, officer, bureau_id,
-                 reason, at, batch_id, client, chain, chain_seq, prev_hash, hash)
-             SELECT uapp, ubind, uact, ufrom, uto, $2, $3, ureason, $4, $5, $6, uchain, useq, uprev, uhash FROM u",
+            "{} INSERT INTO audit_events (application_id, binding_id, unit_id, measure_id, warning_id, action,
+                 from_state, to_state, officer, bureau_id, reason, at, batch_id, client, chain, chain_seq, prev_hash, hash)
+             SELECT uapp, ubind, uunit, umeasure, uwarning, uact, ufrom, uto, $2, $3, ureason, $4, $5, $6, uchain, useq,
+                    uprev, uhash FROM u",
             self.records(&[
                 ("uapp", "bigint"),
                 ("ubind", "bigint"),
+                ("uunit", "bigint"),
+                ("umeasure", "bigint"),
+                ("uwarning", "bigint"),
                 ("uact", "text"),
                 ("ufrom", "text"),
                 ("uto", "text"),
@@ -494,7 +517,7 @@ impl Store {
         let rows: Vec<EventRow> = self.read_objects(&sql, args![]).await?;
         for r in rows {
             report.findings.push(Finding {
-                chain: audit::chain_of(r.application_id, r.binding_id),
+                chain: audit::chain_of(r.application_id, r.binding_id, r.unit_id),
                 application_id: r.application_id,
                 event_id: Some(r.id),
                 problem: "事件未入链 (the event is in no chain)".into(),
@@ -578,7 +601,9 @@ fn check_event(r: &EventRow, w: &mut ChainWalk, out: &mut Vec<Finding>) {
             "事件内容与其哈希不符：记录被改动 (the event's fields do not match its hash: it was altered)".into(),
         ));
     }
-    if r.application_id.is_some() && audit::chain_of(r.application_id, r.binding_id) != w.chain {
+    if r.application_id.is_some()
+        && audit::chain_of(r.application_id, r.binding_id, r.unit_id) != w.chain
+    {
         out.push(finding(
             "事件不在其申请的链上 (the event is on another chain than its application's)".into(),
         ));

@@ -96,7 +96,7 @@ fn seal_new_chains(
     let sealed = events
         .iter()
         .map(|e| {
-            let chain = audit::chain_of(Some(e.application_id), None);
+            let chain = audit::chain_of(Some(e.application_id), None, None);
             let (seq, prev) = heads
                 .get(&e.application_id)
                 .map(|(s, h)| (s + 1, h.clone()))
@@ -105,6 +105,9 @@ fn seal_new_chains(
                 id: 0,
                 application_id: Some(e.application_id),
                 binding_id: None,
+                unit_id: None,
+                measure_id: None,
+                warning_id: None,
                 action: e.action.code().into(),
                 from_state: e.from.map(|s| s.code().into()),
                 to_state: e.to.map(|s| s.code().into()),

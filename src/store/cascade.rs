@@ -120,6 +120,9 @@ impl Store {
             .map(|(f, r)| NewAudit {
                 application_id: Some(f.id),
                 binding_id: None,
+                unit_id: None,
+                measure_id: None,
+                warning_id: None,
                 action: Action::SetUnsuccessful.code(),
                 from: Some(f.state.as_str()),
                 to: Some(State::Unsuccessful.code()),

@@ -417,6 +417,9 @@ impl Store {
             .map(|p| NewAudit {
                 application_id: Some(p.id),
                 binding_id: None,
+                unit_id: None,
+                measure_id: None,
+                warning_id: None,
                 action: p.step.action.code(),
                 from: Some(p.step.from.code()),
                 to: Some(p.step.to.code()),

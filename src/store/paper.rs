@@ -59,6 +59,9 @@ impl Store {
             let event = NewAudit {
                 application_id: Some(p.application_id),
                 binding_id: None,
+                unit_id: None,
+                measure_id: None,
+                warning_id: None,
                 action: Action::PaperReceived.code(),
                 from: None,
                 to: None,

@@ -193,6 +193,9 @@ impl Store {
         let event = NewAudit {
             application_id: None,
             binding_id: None,
+            unit_id: None,
+            measure_id: None,
+            warning_id: None,
             action: Action::AdminApply.code(),
             from: None,
             to: None,
@@ -455,6 +458,9 @@ impl Store {
         let event = NewAudit {
             application_id: None,
             binding_id: None,
+            unit_id: None,
+            measure_id: None,
+            warning_id: None,
             action: action.code(),
             from: None,
             to: None,

@@ -231,6 +231,9 @@ impl Store {
             .map(|id| NewAudit {
                 application_id: None,
                 binding_id: Some(*id),
+                unit_id: None,
+                measure_id: None,
+                warning_id: None,
                 action: Action::Unbind.code(),
                 from: None,
                 to: None,
