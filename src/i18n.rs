@@ -164,6 +164,9 @@ messages! {
     BatchPass = "批量通过", "Pass in batch";
     BatchReject = "批量不通过", "Reject in batch";
     BatchUnbind = "批量解除绑定", "Unbind in batch";
+    BatchImpose = "批量采取“{0}”", "Impose {0} in batch";
+    BatchLift = "批量解除监管措施", "Lift measures in batch";
+    BatchEscalate = "批量升级为终止接入服务", "Escalate to termination in batch";
     BatchTitle = "{0} {1} 项？", "{0}: {1} items?";
     BatchEachChecked = "每项单独校验权限、职责分离和版本；不能办理的跳过并列出原因。", "Each item is checked on its own; those that cannot be decided are skipped with the reason.";
     Cancelling = "正在取消：当前批次块完成后停止", "Cancelling after the chunk in flight";

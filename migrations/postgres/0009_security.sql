@@ -326,7 +326,7 @@ CREATE TYPE leqi_result AS (id bigint, code text, detail text, action text, from
 CREATE TYPE leqi_verdict AS (ord bigint, id bigint, code text, detail text, kind text,
     from_state text, to_state text, action text, version bigint, acting text, unit_id bigint,
     direct_unit_id bigint, relation text, capability text, last_officer text,
-    updated_at timestamptz);
+    updated_at timestamptz, until timestamptz);
 
 -- A batch named by a call must be the caller's own.
 CREATE FUNCTION leqi_own_batch(p_batch text, p_login text) RETURNS void
@@ -351,7 +351,8 @@ BEGIN
     RETURN r;
 END $$;
 
-CREATE FUNCTION leqi_judge(p_ids bigint[], p_versions bigint[], p_decision text, p_reason text)
+CREATE FUNCTION leqi_judge(p_ids bigint[], p_versions bigint[], p_decision text, p_reason text,
+    p_until timestamptz DEFAULT NULL)
 RETURNS leqi_verdict[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
@@ -386,6 +387,13 @@ BEGIN
                CASE WHEN a.kind = 'invitation' THEN a.form::json ->> 'relation' END AS relation,
                CASE WHEN a.kind = 'subscription'
                     THEN COALESCE(a.form::json ->> 'capability', '数电票开具') END AS capability,
+               -- An extension runs to the date the officer sets, else the
+               -- end the request names, else a year.
+               CASE WHEN a.kind = 'extension'
+                    THEN COALESCE(p_until,
+                                  CASE WHEN a.form::json ->> 'period_end' ~ '^\d{4}-\d{2}-\d{2}$'
+                                       THEN (a.form::json ->> 'period_end')::date::timestamptz END,
+                                  now() + interval '1 year') END AS until,
                s.stage, f.level AS wlevel, f.role AS wrole, f.next_state
           FROM input i
           -- One index look-up per item, whatever the table's size.
@@ -411,7 +419,19 @@ BEGIN
                s.kind = 'invitation' AND EXISTS (SELECT 1 FROM bindings b WHERE b.direct_unit_id = s.direct_unit_id
                     AND b.user_unit_id = s.unit_id AND b.active) AS already_bound,
                s.kind = 'subscription' AND EXISTS (SELECT 1 FROM capabilities c WHERE c.unit_id = s.unit_id
-                    AND c.active AND c.capability = s.capability) AS already_subscribed
+                    AND c.active AND c.capability = s.capability) AS already_subscribed,
+               -- A supervision measure in force on the unit concerned
+               -- (migrations/postgres/0010_supervision.sql) that stops
+               -- confirming this kind.
+               CASE WHEN p_decision = 'pass' AND s.next_state = 'confirmed' AND s.kind <> 'exit' THEN
+                    (SELECT m.kind FROM measures m
+                      WHERE m.unit_id = CASE WHEN s.kind = 'invitation' THEN s.direct_unit_id ELSE s.unit_id END
+                        AND m.state = 'in_force'
+                        AND m.kind = ANY (CASE s.kind
+                              WHEN 'invitation' THEN ARRAY['suspend_invitations', 'suspend_access', 'terminate']
+                              WHEN 'subscription' THEN ARRAY['suspend_capabilities', 'suspend_access', 'terminate']
+                              ELSE ARRAY['suspend_access', 'terminate'] END)
+                      ORDER BY m.id LIMIT 1) END AS blocked_by
           FROM subj s
     ), judged AS (
         SELECT st.*,
@@ -426,6 +446,7 @@ BEGIN
                     WHEN st.kind = 'exit' AND p_decision = 'pass' AND st.bound > 0 THEN 'LQ004'
                     WHEN p_decision = 'pass' AND st.to_state = 'confirmed' AND st.already_bound THEN 'LQ004'
                     WHEN p_decision = 'pass' AND st.to_state = 'confirmed' AND st.already_subscribed THEN 'LQ004'
+                    WHEN st.blocked_by IS NOT NULL THEN 'LQ004'
                     ELSE '00000' END AS code,
                CASE WHEN st.nth > 1 THEN 'repeated'
                     WHEN NOT st.found OR (st.ver IS NOT NULL AND st.ver <> st.version)
@@ -439,6 +460,7 @@ BEGIN
                     WHEN p_decision = 'pass' AND st.to_state = 'confirmed' AND st.already_bound THEN 'already_bound'
                     WHEN p_decision = 'pass' AND st.to_state = 'confirmed' AND st.already_subscribed
                          THEN 'already_subscribed'
+                    WHEN st.blocked_by IS NOT NULL THEN 'measure:' || st.blocked_by
                     ELSE '' END AS detail
           FROM step st
     ), once AS (
@@ -461,7 +483,8 @@ BEGIN
                CASE (SELECT w3.level FROM workflow_stages w3
                       WHERE w3.kind = o.kind AND 'pending_' || w3.stage = o.to_state)
                     WHEN 'county' THEN o.county_id WHEN 'province' THEN o.province_id END,
-               o.unit_id, o.direct_unit_id, o.relation, o.capability, o.last_officer, o.updated_at)::leqi_verdict
+               o.unit_id, o.direct_unit_id, o.relation, o.capability, o.last_officer, o.updated_at,
+               o.until)::leqi_verdict
                ORDER BY o.ord)
       INTO out FROM once o;
     RETURN COALESCE(out, '{}');
@@ -509,7 +532,7 @@ $$;
 
 CREATE FUNCTION leqi_decide(p_ids bigint[], p_versions bigint[], p_decision text, p_reason text,
     p_apply boolean DEFAULT true, p_batch text DEFAULT NULL, p_client text DEFAULT NULL,
-    p_seqs bigint[] DEFAULT NULL)
+    p_seqs bigint[] DEFAULT NULL, p_until timestamptz DEFAULT NULL)
 RETURNS SETOF leqi_result
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
@@ -524,7 +547,7 @@ DECLARE
 BEGIN
     SELECT * INTO me FROM leqi_officer();
     PERFORM leqi_own_batch(p_batch, me.login);
-    v := leqi_judge(p_ids, p_versions, p_decision, reason);
+    v := leqi_judge(p_ids, p_versions, p_decision, reason, p_until);
     IF NOT p_apply THEN
         RETURN QUERY SELECT * FROM leqi_results(v);
         RETURN;
@@ -542,10 +565,14 @@ BEGIN
     v := ARRAY(SELECT CASE WHEN x.code = '00000' AND NOT (x.id = ANY (applied))
                            THEN ROW(x.ord, x.id, 'LQ001', '', x.kind, x.from_state, x.to_state, x.action,
                                     x.version, x.acting, x.unit_id, x.direct_unit_id, x.relation, x.capability,
-                                    x.last_officer, x.updated_at)::leqi_verdict
+                                    x.last_officer, x.updated_at, x.until)::leqi_verdict
                            ELSE x END
                  FROM unnest(v) x ORDER BY x.ord);
-    ev := ARRAY(SELECT ROW(x.id, NULL, x.action, x.from_state, x.to_state, reason, NULL, NULL, NULL)::leqi_event
+    -- An extension's confirmation says to when.
+    ev := ARRAY(SELECT ROW(x.id, NULL, x.action, x.from_state, x.to_state,
+                           CASE WHEN x.kind = 'extension' AND x.to_state = 'confirmed'
+                                THEN '资格延续至 ' || to_char(x.until AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')
+                                ELSE reason END, NULL, NULL, NULL)::leqi_event
                   FROM unnest(v) x WHERE x.code = '00000' ORDER BY x.ord);
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, p_batch, p_client);
@@ -569,6 +596,9 @@ BEGIN
     INSERT INTO capabilities (unit_id, capability)
     SELECT x.unit_id, x.capability FROM unnest(v) x
      WHERE x.code = '00000' AND x.kind = 'subscription' AND x.to_state = 'confirmed';
+    UPDATE units u SET qualified_until = x.until
+      FROM unnest(v) x
+     WHERE x.code = '00000' AND x.kind = 'extension' AND x.to_state = 'confirmed' AND u.id = x.unit_id;
     exits := ARRAY(SELECT x.id FROM unnest(v) x
                     WHERE x.code = '00000' AND x.kind = 'exit' AND x.to_state = 'confirmed');
     IF cardinality(exits) > 0 THEN
@@ -767,7 +797,7 @@ END $$;
 -- Batches: the caller's own record of a multi-item operation.
 
 CREATE FUNCTION leqi_batch_create(p_id text, p_op text, p_reason text, p_total bigint, p_items text,
-    p_duplicates text) RETURNS void
+    p_duplicates text, p_params text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
     me record;
@@ -777,8 +807,9 @@ BEGIN
     IF position('-' || me.login || '-' IN p_id) = 0 THEN
         RAISE EXCEPTION '批次编号须含您的登录名 (a batch id names its officer)' USING ERRCODE = 'LQ003';
     END IF;
-    INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates)
-    VALUES (p_id, me.login, p_op, leqi_reason(p_reason), now(), p_total, p_items, p_duplicates);
+    -- params: migrations/postgres/0010_supervision.sql.
+    INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates, params)
+    VALUES (p_id, me.login, p_op, leqi_reason(p_reason), now(), p_total, p_items, p_duplicates, p_params);
 END $$;
 
 CREATE FUNCTION leqi_batch_finish(p_batch text) RETURNS void
@@ -939,10 +970,10 @@ REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;
 -- Functions later migrations make are closed until granted.
 ALTER DEFAULT PRIVILEGES FOR ROLE leqi_owner IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION leqi_officer(), leqi_my_bureaus(), leqi_is_admin(),
-    leqi_decide(bigint[], bigint[], text, text, boolean, text, text, bigint[]),
+    leqi_decide(bigint[], bigint[], text, text, boolean, text, text, bigint[], timestamptz),
     leqi_unbind(bigint[], bigint[], text, boolean, text, text, bigint[]),
     leqi_mark_paper(bigint, text),
-    leqi_batch_create(text, text, text, bigint, text, text),
+    leqi_batch_create(text, text, text, bigint, text, text, text),
     leqi_batch_finish(text),
     leqi_officer_add(text, text, text, text[], text, text), leqi_officer_disable(text, text),
     leqi_admin_apply(json, text, text)

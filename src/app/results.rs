@@ -26,11 +26,14 @@ pub struct ResultsScreen {
 /// A batch's confirmation title: what, and how many.
 pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
     let what = match op {
-        BatchOp::Decide(Decision::Pass) => L::BatchPass,
-        BatchOp::Decide(Decision::Reject) => L::BatchReject,
-        BatchOp::Unbind => L::BatchUnbind,
+        BatchOp::Decide(Decision::Pass) => ctx.t(L::BatchPass).to_string(),
+        BatchOp::Decide(Decision::Reject) => ctx.t(L::BatchReject).to_string(),
+        BatchOp::Unbind => ctx.t(L::BatchUnbind).to_string(),
+        BatchOp::Impose(k) => L::BatchImpose.fill(ctx.lang, &[&k.label(ctx.zh())]),
+        BatchOp::Lift => ctx.t(L::BatchLift).to_string(),
+        BatchOp::Escalate => ctx.t(L::BatchEscalate).to_string(),
     };
-    L::BatchTitle.fill(ctx.lang, &[&ctx.t(what), &n])
+    L::BatchTitle.fill(ctx.lang, &[&what, &n])
 }
 
 impl ResultsScreen {

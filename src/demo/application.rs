@@ -346,6 +346,7 @@ pub(super) fn application(g: &mut Gen, w: &World, c: &mut Chunk) {
         inviter: direct.map(|d| &d.facts),
         bound_user_units: 0,
         thresholds: &g.thresholds,
+        measures: &[],
     });
     // In-flight items are recent, finished ones older.
     let age_days = if state.in_flight() {

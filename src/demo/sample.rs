@@ -50,6 +50,7 @@ fn sample(g: &mut Gen) -> (NewUnit, Form) {
         relation: None,
         capability: None,
         detail: "本公司是在中国某某省某某县成立的有限责任公司，总部位于某某省某某市。本公司主要业务包括：从事智能终端制造、软件开发，销售电子产品等等。".into(),
+        ..Default::default()
     };
     (unit, form)
 }
@@ -68,6 +69,7 @@ pub(super) fn seed_sample(g: &mut Gen, c: &mut Chunk) {
         inviter: None,
         bound_user_units: 0,
         thresholds: &g.thresholds,
+        measures: &[],
     });
     let at = g.now - Duration::days(3);
     c.applications.push(NewApplication {

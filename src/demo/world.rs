@@ -57,6 +57,10 @@ impl Gen {
             exiting: false,
             barred_from_adding: direct && r.chance(2),
             independent: !r.chance(15),
+            // From the serial, not the generator: the rest of the demo
+            // stays as it was.
+            special_industry: self.serial % 10 == 3,
+            serious_offence: !direct && self.serial % 40 == 7,
         };
         self.serial += 1;
         self.next_unit += 1;

@@ -40,6 +40,8 @@ pub enum CheckId {
     Relation,
     Inviter,
     BoundUnits,
+    Capability,
+    Measures,
 }
 
 impl CheckId {
@@ -56,6 +58,8 @@ impl CheckId {
             CheckId::Relation => ("关联关系", "relation"),
             CheckId::Inviter => ("邀请方状态", "inviting unit"),
             CheckId::BoundUnits => ("未解绑使用单位", "bound user units"),
+            CheckId::Capability => ("非公用基础能力", "non-public capabilities"),
+            CheckId::Measures => ("监管措施", "supervision measures"),
         };
         if zh { z } else { e }
     }
@@ -88,6 +92,9 @@ pub struct CheckInput<'a> {
     /// For exits: user units still bound to the unit.
     pub bound_user_units: i64,
     pub thresholds: &'a Thresholds,
+    /// Supervision measures in force on the unit concerned (for an
+    /// invitation, the inviting unit).
+    pub measures: &'a [MeasureKind],
 }
 
 fn check(id: CheckId, outcome: Outcome, zh: impl Into<String>, en: impl Into<String>) -> Check {
@@ -467,7 +474,74 @@ pub fn run(input: &CheckInput<'_>) -> Vec<Check> {
     } else {
         not_applicable(CheckId::BoundUnits)
     });
+    out.push(if kind == Kind::Subscription {
+        capability(u, f)
+    } else {
+        not_applicable(CheckId::Capability)
+    });
+    out.push(measures(kind, input.measures));
     out
+}
+
+/// A non-public capability needs the special-industry qualification.
+fn capability(u: &UnitFacts, f: &Form) -> Check {
+    let asked: Vec<&str> = f
+        .capabilities
+        .iter()
+        .map(String::as_str)
+        .chain(f.capability.as_deref())
+        .collect();
+    let closed: Vec<&str> = asked
+        .iter()
+        .copied()
+        .filter(|c| !super::supervision::is_public(c))
+        .collect();
+    match (closed.is_empty(), u.special_industry) {
+        (true, _) => check(
+            CheckId::Capability,
+            Outcome::Pass,
+            "均为公用基础能力",
+            "public capabilities only",
+        ),
+        (false, true) => check(
+            CheckId::Capability,
+            Outcome::Pass,
+            format!("{}：具备特定行业资质", closed.join("、")),
+            "special-industry qualification held",
+        ),
+        (false, false) => check(
+            CheckId::Capability,
+            Outcome::Fail,
+            format!("{}须具备特定行业资质，该单位没有", closed.join("、")),
+            "needs a special-industry qualification the unit lacks",
+        ),
+    }
+}
+
+/// A measure in force that stops confirming this kind.
+fn measures(kind: Kind, in_force: &[MeasureKind]) -> Check {
+    match super::supervision::blocking(kind, in_force) {
+        Some(m) => check(
+            CheckId::Measures,
+            Outcome::Fail,
+            format!("“{}”执行中，不能确认", m.zh()),
+            format!("{} in force: cannot be confirmed", m.en()),
+        ),
+        None if in_force.is_empty() => check(CheckId::Measures, Outcome::Pass, "无", "none"),
+        None => check(
+            CheckId::Measures,
+            Outcome::Pass,
+            format!(
+                "执行中：{}（不影响本申请）",
+                in_force
+                    .iter()
+                    .map(|m| m.zh())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ),
+            "in force, not affecting this application",
+        ),
+    }
 }
 
 pub fn failed(checks: &[Check]) -> usize {

@@ -52,6 +52,7 @@ fn the_seed_application_fails_codes_addresses_and_materials() {
         inviter: None,
         bound_user_units: 0,
         thresholds: &t,
+        measures: &[],
     });
     assert_eq!(get(&cs, CheckId::Uscc).outcome, Outcome::Fail);
     assert!(
@@ -107,6 +108,7 @@ fn credit_rating_m_is_enough_only_for_user_units() {
         inviter: None,
         bound_user_units: 0,
         thresholds: &t,
+        measures: &[],
     });
     assert_eq!(get(&access, CheckId::Credit).outcome, Outcome::Fail);
     let inv_form = Form {
@@ -121,6 +123,7 @@ fn credit_rating_m_is_enough_only_for_user_units() {
         inviter: None,
         bound_user_units: 0,
         thresholds: &t,
+        measures: &[],
     });
     assert_eq!(get(&inv, CheckId::Credit).outcome, Outcome::Pass);
     assert_eq!(get(&inv, CheckId::Inviter).outcome, Outcome::Fail);
@@ -155,6 +158,7 @@ fn livelihood_units_meet_lowered_thresholds() {
                 inviter: None,
                 bound_user_units: 0,
                 thresholds: &t,
+                measures: &[],
             }),
             CheckId::Thresholds,
         )
@@ -177,6 +181,7 @@ fn exit_counts_bound_user_units() {
         inviter: None,
         bound_user_units: 3,
         thresholds: &t,
+        measures: &[],
     });
     let b = get(&cs, CheckId::BoundUnits);
     assert_eq!(b.outcome, Outcome::Fail);

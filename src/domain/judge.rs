@@ -38,6 +38,11 @@ pub struct Subject {
     pub already_bound: bool,
     /// For subscriptions: the capability is in force already.
     pub already_subscribed: bool,
+    /// Supervision measures in force on the unit the kind concerns (for an
+    /// invitation, the inviting unit).
+    pub measures: Vec<MeasureKind>,
+    /// For extensions: the end of the period asked for.
+    pub period_end: Option<DateTime<Utc>>,
 }
 
 impl Subject {
@@ -85,6 +90,8 @@ pub enum Consequence {
     Subscribes { unit: i64, capability: String },
     /// An exit confirmed: everything the unit had ends.
     Exits { unit: i64, exit: i64 },
+    /// An extension confirmed: the qualification runs to `until`.
+    Extends { unit: i64, until: DateTime<Utc> },
 }
 
 /// A decision the rules allow.
@@ -168,9 +175,18 @@ pub fn exit_precondition(bound_user_units: i64) -> Result<(), Precondition> {
     }
 }
 
-fn consequence(s: &Subject, step: &Step, decision: Decision) -> Option<Consequence> {
+fn consequence(
+    s: &Subject,
+    step: &Step,
+    decision: Decision,
+    until: Option<DateTime<Utc>>,
+) -> Option<Consequence> {
     let confirmed = step.to == State::Confirmed;
     match s.kind {
+        Kind::Extension if confirmed => until.map(|until| Consequence::Extends {
+            unit: s.unit_id,
+            until,
+        }),
         Kind::Access if confirmed => Some(Consequence::BecomesDirect { unit: s.unit_id }),
         Kind::Exit if decision == Decision::Reject => {
             Some(Consequence::KeepsAccess { unit: s.unit_id })
@@ -196,17 +212,41 @@ fn consequence(s: &Subject, step: &Step, decision: Decision) -> Option<Consequen
     }
 }
 
+/// What a decision is asked to do beyond pass or reject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    pub decision: Decision,
+    pub has_reason: bool,
+    /// An extension's end, as the confirming officer sets it.
+    pub until: Option<DateTime<Utc>>,
+    /// Now, for the proposal of an extension's end.
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Asked {
+    /// A plain pass or reject.
+    pub fn plain(decision: Decision, has_reason: bool) -> Asked {
+        Asked {
+            decision,
+            has_reason,
+            until: None,
+            now: None,
+        }
+    }
+}
+
 /// Judges one decision: the item must exist, be at the version the caller
 /// saw, be at an officer stage, be this officer's to decide, carry a reason
-/// when rejected, and (for an exit) have no user unit bound.
+/// when rejected, (for an exit) have no user unit bound, and not be
+/// stopped by a supervision measure in force.
 pub fn decision(
     wf: &Workflow,
     officer: &Officer,
     item: &Item,
     subject: Option<&Subject>,
-    decision: Decision,
-    has_reason: bool,
+    asked: Asked,
 ) -> Result<Planned, Refusal> {
+    let (decision, has_reason) = (asked.decision, asked.has_reason);
     let s = subject.ok_or(Refusal::NoApplication(item.id))?;
     if item.version.is_some_and(|v| v != s.version) {
         return Err(Refusal::Conflict(s.conflict()));
@@ -239,13 +279,22 @@ pub fn decision(
     if confirming && s.kind == Kind::Subscription && s.already_subscribed {
         return Err(Refusal::Precondition(Precondition::AlreadySubscribed));
     }
+    if confirming && let Some(m) = super::supervision::blocking(s.kind, &s.measures) {
+        return Err(Refusal::Precondition(Precondition::Measure(m)));
+    }
+    let until = (confirming && s.kind == Kind::Extension).then(|| {
+        let now = asked.now.unwrap_or_else(Utc::now);
+        asked
+            .until
+            .unwrap_or_else(|| super::supervision::proposed_until(s.period_end, now))
+    });
     Ok(Planned {
         id: s.id,
         kind: s.kind,
         step,
         version: s.version,
         acting: acting_bureau(wf, s.kind, step.to, &s.county_id, &s.province_id),
-        consequence: consequence(s, &step, decision),
+        consequence: consequence(s, &step, decision, until),
     })
 }
 
@@ -288,8 +337,7 @@ pub fn decisions<'s>(
     officer: &Officer,
     items: &[Item],
     subject: impl Fn(i64) -> Option<&'s Subject>,
-    decision_: Decision,
-    has_reason: bool,
+    asked: Asked,
 ) -> Vec<Result<Planned, Refusal>> {
     let mut seen = std::collections::HashSet::new();
     let mut made = std::collections::HashSet::new();
@@ -299,7 +347,7 @@ pub fn decisions<'s>(
             if !seen.insert(item.id) {
                 return Err(Refusal::Repeated(item.id));
             }
-            let p = decision(wf, officer, item, subject(item.id), decision_, has_reason)?;
+            let p = decision(wf, officer, item, subject(item.id), asked)?;
             match p.consequence.as_ref().and_then(creates) {
                 Some(key) if !made.insert((key.0, key.1, key.2.to_string())) => {
                     Err(Refusal::Precondition(match p.consequence {

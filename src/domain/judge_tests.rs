@@ -32,6 +32,8 @@ fn subject(kind: Kind, state: State) -> Subject {
         bound_user_units: 0,
         already_bound: false,
         already_subscribed: false,
+        measures: vec![],
+        period_end: None,
     }
 }
 
@@ -44,11 +46,25 @@ fn a_pass_plans_the_step_and_the_next_bureau() {
     let wf = Workflow::default();
     let zhao = officer("zhao", Level::County, "C", &[Role::Accept, Role::Review]);
     let s = subject(Kind::Access, State::PendingAcceptance);
-    let p = decision(&wf, &zhao, &item(Some(3)), Some(&s), Decision::Pass, false).unwrap();
+    let p = decision(
+        &wf,
+        &zhao,
+        &item(Some(3)),
+        Some(&s),
+        Asked::plain(Decision::Pass, false),
+    )
+    .unwrap();
     assert_eq!(p.step.to, State::PendingReview);
     assert_eq!(p.acting.as_deref(), Some("C"));
     let s = subject(Kind::Access, State::PendingReview);
-    let p = decision(&wf, &zhao, &item(None), Some(&s), Decision::Pass, false).unwrap();
+    let p = decision(
+        &wf,
+        &zhao,
+        &item(None),
+        Some(&s),
+        Asked::plain(Decision::Pass, false),
+    )
+    .unwrap();
     assert_eq!(p.acting.as_deref(), Some("P"), "confirmation is provincial");
     assert_eq!(p.consequence, None);
 }
@@ -59,35 +75,72 @@ fn refusals_name_their_reason() {
     let zhao = officer("zhao", Level::County, "C", &[Role::Accept, Role::Review]);
     let s = subject(Kind::Access, State::PendingAcceptance);
     assert_eq!(
-        decision(&wf, &zhao, &item(None), None, Decision::Pass, false),
+        decision(
+            &wf,
+            &zhao,
+            &item(None),
+            None,
+            Asked::plain(Decision::Pass, false)
+        ),
         Err(Refusal::NoApplication(7))
     );
     assert!(matches!(
-        decision(&wf, &zhao, &item(Some(2)), Some(&s), Decision::Pass, false),
+        decision(&wf, &zhao, &item(Some(2)), Some(&s), Asked::plain(Decision::Pass, false)),
         Err(Refusal::Conflict(c)) if c.version == 3 && c.by.as_deref() == Some("qian")
     ));
     assert_eq!(
-        decision(&wf, &zhao, &item(None), Some(&s), Decision::Reject, false),
+        decision(
+            &wf,
+            &zhao,
+            &item(None),
+            Some(&s),
+            Asked::plain(Decision::Reject, false)
+        ),
         Err(Refusal::ReasonRequired)
     );
     let done = subject(Kind::Access, State::Confirmed);
     assert!(matches!(
-        decision(&wf, &zhao, &item(None), Some(&done), Decision::Pass, false),
+        decision(
+            &wf,
+            &zhao,
+            &item(None),
+            Some(&done),
+            Asked::plain(Decision::Pass, false)
+        ),
         Err(Refusal::Conflict(_))
     ));
     let other = officer("li", Level::County, "C2", &[Role::Accept]);
     assert!(matches!(
-        decision(&wf, &other, &item(None), Some(&s), Decision::Pass, false),
+        decision(
+            &wf,
+            &other,
+            &item(None),
+            Some(&s),
+            Asked::plain(Decision::Pass, false)
+        ),
         Err(Refusal::Forbidden(Forbidden::WrongBureau { .. }))
     ));
     let mut exit = subject(Kind::Exit, State::PendingAcceptance);
     exit.bound_user_units = 2;
     assert_eq!(
-        decision(&wf, &zhao, &item(None), Some(&exit), Decision::Pass, false),
+        decision(
+            &wf,
+            &zhao,
+            &item(None),
+            Some(&exit),
+            Asked::plain(Decision::Pass, false)
+        ),
         Err(Refusal::Precondition(Precondition::StillBound(2)))
     );
     assert!(
-        decision(&wf, &zhao, &item(None), Some(&exit), Decision::Reject, true).is_ok(),
+        decision(
+            &wf,
+            &zhao,
+            &item(None),
+            Some(&exit),
+            Asked::plain(Decision::Reject, true)
+        )
+        .is_ok(),
         "a bound exit may still be rejected"
     );
 }
@@ -98,7 +151,14 @@ fn final_steps_carry_their_consequences() {
     let li = officer("li", Level::County, "C", &[Role::Confirm]);
     let zhou = officer("zhou", Level::Province, "P", &[Role::Confirm]);
     let inv = subject(Kind::Invitation, State::PendingConfirmation);
-    let p = decision(&wf, &li, &item(None), Some(&inv), Decision::Pass, false).unwrap();
+    let p = decision(
+        &wf,
+        &li,
+        &item(None),
+        Some(&inv),
+        Asked::plain(Decision::Pass, false),
+    )
+    .unwrap();
     assert_eq!(
         p.consequence,
         Some(Consequence::Binds {
@@ -110,15 +170,36 @@ fn final_steps_carry_their_consequences() {
     );
     assert_eq!(p.acting, None, "final: no one acts on it");
     let exit = subject(Kind::Exit, State::PendingConfirmation);
-    let p = decision(&wf, &zhou, &item(None), Some(&exit), Decision::Pass, false).unwrap();
+    let p = decision(
+        &wf,
+        &zhou,
+        &item(None),
+        Some(&exit),
+        Asked::plain(Decision::Pass, false),
+    )
+    .unwrap();
     assert_eq!(
         p.consequence,
         Some(Consequence::Exits { unit: 70, exit: 7 })
     );
-    let p = decision(&wf, &zhou, &item(None), Some(&exit), Decision::Reject, true).unwrap();
+    let p = decision(
+        &wf,
+        &zhou,
+        &item(None),
+        Some(&exit),
+        Asked::plain(Decision::Reject, true),
+    )
+    .unwrap();
     assert_eq!(p.consequence, Some(Consequence::KeepsAccess { unit: 70 }));
     let sub = subject(Kind::Subscription, State::PendingConfirmation);
-    let p = decision(&wf, &li, &item(None), Some(&sub), Decision::Pass, false).unwrap();
+    let p = decision(
+        &wf,
+        &li,
+        &item(None),
+        Some(&sub),
+        Asked::plain(Decision::Pass, false),
+    )
+    .unwrap();
     assert!(matches!(
         p.consequence,
         Some(Consequence::Subscribes { capability, .. }) if capability == DEFAULT_CAPABILITY
@@ -152,7 +233,7 @@ fn a_chunk_is_a_set() {
         },
     ];
     let find = |id| [&a, &b].into_iter().find(|s| s.id == id);
-    let r = decisions(&wf, &li, &items, find, Decision::Pass, false);
+    let r = decisions(&wf, &li, &items, find, Asked::plain(Decision::Pass, false));
     assert!(r[0].is_ok());
     assert_eq!(r[1], Err(Refusal::Repeated(7)));
     assert_eq!(
@@ -164,11 +245,24 @@ fn a_chunk_is_a_set() {
     let mut bound = subject(Kind::Invitation, State::PendingConfirmation);
     bound.already_bound = true;
     assert_eq!(
-        decision(&wf, &li, &items[0], Some(&bound), Decision::Pass, false),
+        decision(
+            &wf,
+            &li,
+            &items[0],
+            Some(&bound),
+            Asked::plain(Decision::Pass, false)
+        ),
         Err(Refusal::Precondition(Precondition::AlreadyBound))
     );
     assert!(
-        decision(&wf, &li, &items[0], Some(&bound), Decision::Reject, true).is_ok(),
+        decision(
+            &wf,
+            &li,
+            &items[0],
+            Some(&bound),
+            Asked::plain(Decision::Reject, true)
+        )
+        .is_ok(),
         "it may still be rejected"
     );
 }

@@ -5,6 +5,7 @@ pub mod checks;
 pub mod judge;
 pub mod model;
 pub mod outcome;
+pub mod supervision;
 pub mod templates;
 pub mod text;
 pub mod validate;

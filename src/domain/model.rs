@@ -179,6 +179,44 @@ coded!(
     Decline = "decline", "使用单位拒绝", "declined by the user unit";
     OfficerAdd = "officer_add", "新增税务人员", "officer added";
     OfficerDisable = "officer_disable", "停用税务人员", "officer disabled";
+    MeasureImpose = "measure_impose", "采取监管措施", "measure imposed";
+    MeasureLift = "measure_lift", "解除监管措施", "measure lifted";
+    MeasureEscalate = "measure_escalate", "措施升级为终止", "measure escalated";
+    WarningRaise = "warning_raise", "发出风险预警", "risk warning raised";
+    WarningFeedback = "warning_feedback", "记录预警反馈", "warning feedback recorded";
+    WarningClose = "warning_close", "关闭风险预警", "warning closed";
+    WarningEscalate = "warning_escalate", "预警转为措施", "warning escalated";
+});
+
+coded!(
+    /// The measures of the service agreement on a direct-connect unit.
+    MeasureKind {
+    Reminder = "reminder", "提醒", "reminder";
+    Interview = "interview", "约谈", "interview";
+    SuspendInvitations = "suspend_invitations", "暂停新增使用单位", "suspend new user units";
+    SuspendCapabilities = "suspend_capabilities", "暂停使用乐企能力", "suspend capabilities";
+    LimitConcurrency = "limit_concurrency", "限制并发量", "limit concurrency";
+    SuspendAccess = "suspend_access", "暂停接入服务", "suspend access";
+    Terminate = "terminate", "终止接入服务", "terminate access";
+});
+
+coded!(
+    /// Where a measure stands: recorded (a reminder, an interview), in
+    /// force, lifted (rectified), or escalated to termination.
+    MeasureState {
+    Recorded = "recorded", "已记录", "recorded";
+    InForce = "in_force", "执行中", "in force";
+    Lifted = "lifted", "已解除", "lifted";
+    Escalated = "escalated", "已升级为终止", "escalated";
+});
+
+coded!(
+    /// Where a risk warning stands.
+    WarningState {
+    Open = "open", "待整改", "open";
+    Answered = "answered", "已反馈", "answered";
+    Closed = "closed", "已关闭", "closed";
+    Escalated = "escalated", "已转为措施", "escalated";
 });
 
 coded!(
@@ -253,6 +291,11 @@ pub struct UnitFacts {
     pub barred_from_adding: bool,
     /// Non-independent branches are exempt from credit rating.
     pub independent: bool,
+    /// Holds the special-industry qualification non-public capabilities
+    /// need.
+    pub special_industry: bool,
+    /// Flagged by monitoring for a serious offence (the 1% rule).
+    pub serious_offence: bool,
 }
 
 /// The applicant's form: what an application holds beyond its unit.
@@ -298,6 +341,12 @@ pub struct Form {
     /// For invitations: the relation the user unit declared.
     #[serde(default)]
     pub relation: Option<Relation>,
+    /// For subscriptions: every capability asked for.
+    #[serde(default)]
+    pub capabilities: Vec<String>,
+    /// For extensions: the end of the period asked for (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_end: Option<String>,
     /// For subscriptions: the capability asked for.
     #[serde(default)]
     pub capability: Option<String>,

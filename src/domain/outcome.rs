@@ -158,4 +158,23 @@ pub enum Precondition {
     AlreadyBound,
     #[error("该单位已订阅此能力，不能再次确认 (the unit has this capability already)")]
     AlreadySubscribed,
+    #[error("监管措施“{}”执行中，不能确认 (the measure {} in force stops it)", .0.zh(), .0.en())]
+    Measure(super::model::MeasureKind),
+    #[error("该单位不是直连单位 (not a direct-connect unit)")]
+    NotDirect,
+    #[error("该单位已终止接入服务 (the unit's access was terminated)")]
+    Terminated,
+    #[error("该单位已有执行中的“{}” (already in force)", .0.zh())]
+    InForce(super::model::MeasureKind),
+    #[error("终止接入服务不能解除或升级 (a termination is final)")]
+    FinalMeasure,
+    #[error(
+        "只有暂停与限制措施有整改期限，可以升级为终止 (only a suspension or a limit has a deadline to escalate)"
+    )]
+    NoDeadline,
+    #[error("措施 {id} 已是“{}” (the measure was handled first: it is {})", .state.zh(), .state.en())]
+    MeasureChanged {
+        id: i64,
+        state: super::model::MeasureState,
+    },
 }

@@ -69,6 +69,7 @@ struct BatchRow {
     total: i64,
     items: Option<String>,
     duplicates: Option<String>,
+    params: Option<String>,
     done: i64,
     failed: i64,
 }
@@ -93,6 +94,15 @@ impl BatchRow {
     /// Ids named more than once, with how many more times.
     fn repeats(&self) -> Vec<(i64, usize)> {
         self.duplicates
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
+
+    /// The batch's parameters (a measure's deadline and limit, an
+    /// extension's end).
+    fn params(&self) -> BatchParams {
+        self.params
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or_default()
@@ -140,7 +150,26 @@ impl Store {
         reason: Option<&str>,
         items: &[DecideItem],
     ) -> Result<String> {
+        self.create_batch_with(officer, op, reason, &BatchParams::default(), items)
+            .await
+    }
+
+    /// As `create_batch`, with the batch's parameters (a measure's
+    /// deadline and limit, an extension's end).
+    pub async fn create_batch_with(
+        &self,
+        officer: &Officer,
+        op: BatchOp,
+        reason: Option<&str>,
+        params: &BatchParams,
+        items: &[DecideItem],
+    ) -> Result<String> {
         let reason = validated_reason(reason, op.needs_reason())?;
+        // A measure's deadline and limit are checked before anything runs.
+        if let BatchOp::Impose(kind) = op {
+            crate::domain::supervision::deadline(kind, now(), params.deadline)?;
+            crate::domain::supervision::limit(kind, params.limit)?;
+        }
         if items.is_empty() {
             return Err(Error::Invalid("没有选中任何项目 (no items given)".into()));
         }
@@ -148,7 +177,7 @@ impl Store {
         let (items, repeated) = crate::domain::judge::distinct(items);
         let items = items.as_slice();
         // A batch of which nothing can be done leaves no record.
-        let judged = self.prejudge(officer, op, items).await?;
+        let judged = self.prejudge(officer, op, params, items).await?;
         if judged.iter().all(|r| !r.ok()) {
             return Err(Error::NothingToDo(judged));
         }
@@ -163,27 +192,42 @@ impl Store {
         let list =
             Value::Array(items.iter().map(|i| json!([i.id, i.version])).collect()).to_string();
         let repeats = (!repeated.is_empty()).then(|| json!(repeated).to_string());
+        let params = (*params != BatchParams::default())
+            .then(|| serde_json::to_string(params).unwrap_or_default());
         let mut tx = self.begin().await?;
-        // On PostgreSQL the database records it as the session's officer.
-        let sql = if self.is_embedded() {
-            "INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        if self.is_embedded() {
+            tx.execute(
+                "INSERT INTO batches (id, officer, op, reason, created_at, total, items, duplicates, params)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                args![
+                    id.as_str(),
+                    officer.login.as_str(),
+                    op.code(),
+                    reason,
+                    now,
+                    items.len() as i64,
+                    list,
+                    repeats,
+                    params
+                ],
+            )
+            .await?;
         } else {
-            "SELECT leqi_batch_create($1, $3, $4, $6, $7, $8) WHERE $2::text IS NOT NULL AND $5::timestamptz IS NOT NULL"
-        };
-        tx.execute(
-            sql,
-            args![
-                id.as_str(),
-                officer.login.as_str(),
-                op.code(),
-                reason,
-                now,
-                items.len() as i64,
-                list,
-                repeats
-            ],
-        )
-        .await?;
+            // The database records it as the session's officer, at its time.
+            tx.execute(
+                "SELECT leqi_batch_create($1, $2, $3, $4, $5, $6, $7)",
+                args![
+                    id.as_str(),
+                    op.code(),
+                    reason,
+                    items.len() as i64,
+                    list,
+                    repeats,
+                    params
+                ],
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(id)
     }
@@ -196,6 +240,7 @@ impl Store {
         &self,
         officer: &Officer,
         op: BatchOp,
+        params: &BatchParams,
         items: &[DecideItem],
     ) -> Result<Vec<ItemResult>> {
         let mut out = Vec::with_capacity(items.len());
@@ -206,6 +251,9 @@ impl Store {
                         .await?
                 }
                 BatchOp::Unbind => self.judge_unbindings(officer, part).await?,
+                BatchOp::Impose(_) | BatchOp::Lift | BatchOp::Escalate => {
+                    self.judge_supervision(officer, op, part, params).await?
+                }
             };
             let some = judged.iter().any(|r| r.ok());
             out.extend(judged);
@@ -219,7 +267,7 @@ impl Store {
     async fn batch_row(&self, id: &str) -> Result<BatchRow> {
         let row: Option<BatchRow> = on_pool!(self, |p| {
             sqlx::query_as(
-                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items, b.duplicates,
+                "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items, b.duplicates, b.params,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done') AS done,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done') AS failed
                  FROM batches b WHERE b.id = $1",
@@ -285,14 +333,41 @@ impl Store {
             let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
             let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
             let batch = Some((id, seqs.as_slice()));
+            let reason = info.reason.as_deref().unwrap_or_default();
             match info.op {
                 BatchOp::Decide(d) => {
-                    self.decide_chunk(officer, &items, d, info.reason.as_deref(), batch)
-                        .await?;
+                    self.decide_chunk_until(
+                        officer,
+                        &items,
+                        d,
+                        info.reason.as_deref(),
+                        row.params().until,
+                        batch,
+                    )
+                    .await?;
                 }
                 BatchOp::Unbind => {
-                    let reason = info.reason.as_deref().unwrap_or_default();
                     self.unbind_chunk(officer, &items, reason, batch).await?;
+                }
+                BatchOp::Impose(kind) => {
+                    let p = row.params();
+                    let what = super::supervise::Imposition {
+                        kind,
+                        reason: reason.to_string(),
+                        deadline: p.deadline,
+                        limit: p.limit,
+                        warning: None,
+                    };
+                    self.impose(officer, &items, &what, batch).await?;
+                }
+                BatchOp::Lift | BatchOp::Escalate => {
+                    let how = if info.op == BatchOp::Lift {
+                        super::supervise::MeasureEnd::Lift
+                    } else {
+                        super::supervise::MeasureEnd::Escalate
+                    };
+                    self.end_measures(officer, &items, how, reason, batch)
+                        .await?;
                 }
             }
             done += seqs.len() as i64;
@@ -340,18 +415,25 @@ impl Store {
     async fn item_facts(
         &self,
         ids: &[i64],
-        unbind: bool,
+        target: Target,
     ) -> Result<std::collections::HashMap<i64, (Option<Kind>, String)>> {
-        let select = if unbind {
-            format!(
+        let select = match target {
+            Target::Binding => format!(
                 "SELECT {} FROM bindings b JOIN units n ON n.id = b.user_unit_id WHERE b.id IN (SELECT uid FROM u)",
                 self.objects("'id', b.id, 'kind', NULL, 'unit', n.name")
-            )
-        } else {
-            format!(
+            ),
+            Target::Application => format!(
                 "SELECT {} FROM applications a WHERE a.id IN (SELECT uid FROM u)",
                 self.objects("'id', a.id, 'kind', a.kind, 'unit', a.unit_name")
-            )
+            ),
+            Target::Unit => format!(
+                "SELECT {} FROM units n WHERE n.id IN (SELECT uid FROM u)",
+                self.objects("'id', n.id, 'kind', NULL, 'unit', n.name")
+            ),
+            Target::Measure => format!(
+                "SELECT {} FROM measures m JOIN units n ON n.id = m.unit_id WHERE m.id IN (SELECT uid FROM u)",
+                self.objects("'id', m.id, 'kind', NULL, 'unit', n.name")
+            ),
         };
         let sql = format!("{} {select}", self.records(&[("uid", "bigint")]));
         let rows: Vec<ItemFacts> = self
@@ -371,7 +453,8 @@ impl Store {
             sqlx::query_as("SELECT seq, item_id, outcome, message, from_state, to_state FROM batch_items WHERE batch_id = $1 ORDER BY seq").bind(id).fetch_all(p).await?
         });
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
-        let facts = self.item_facts(&ids, row.op == "unbind").await?;
+        let target = BatchOp::parse(&row.op).map_or(Target::Binding, BatchOp::target);
+        let facts = self.item_facts(&ids, target).await?;
         let fact = |id: i64| facts.get(&id);
         let parse_state = |s: Option<String>| s.as_deref().and_then(State::parse);
         let mut by_seq: std::collections::HashMap<i64, BatchItem> = done
@@ -384,11 +467,7 @@ impl Store {
                         seq: r.seq,
                         item_id: r.item_id,
                         outcome: ItemOutcome::parse(&r.outcome),
-                        message: super::secure::render_result(
-                            r.item_id,
-                            r.message,
-                            row.op == "unbind",
-                        ),
+                        message: super::secure::render_result(r.item_id, r.message, target),
                         kind: f.and_then(|f| f.0),
                         unit: f.map(|f| f.1.clone()),
                         from: parse_state(r.from_state),

@@ -22,6 +22,37 @@ struct InFlight {
     exit: i64,
 }
 
+/// Why a unit's connection ends: its exit confirmed, or its access
+/// terminated by a supervision measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ending {
+    Exit,
+    Termination,
+}
+
+impl Ending {
+    fn unbind_reason(self) -> &'static str {
+        match self {
+            Ending::Exit => EXIT_UNBIND_REASON,
+            Ending::Termination => TERMINATION_REASON,
+        }
+    }
+
+    /// Why an application in the flow stops: `source` is the exit or the
+    /// measure.
+    fn stop_reason(self, source: i64) -> String {
+        match self {
+            Ending::Exit => format!("直连单位退出申请 {source} 确认通过 (exit {source} confirmed)"),
+            Ending::Termination => {
+                format!("终止接入服务（监管措施 {source}） (access terminated by measure {source})")
+            }
+        }
+    }
+}
+
+/// Why bindings end when their direct-connect unit's access is terminated.
+pub(crate) const TERMINATION_REASON: &str = "终止接入服务";
+
 impl Store {
     /// `exits`: (unit, exit application) pairs confirmed in this chunk.
     pub(crate) async fn exit_cascade(
@@ -29,6 +60,17 @@ impl Store {
         tx: &mut Tx,
         actor: &Actor<'_>,
         exits: &[(i64, i64)],
+    ) -> Result<()> {
+        self.end_connections(tx, actor, exits, Ending::Exit).await
+    }
+
+    /// Units' connections ended: `units` are (unit, exit or measure).
+    pub(crate) async fn end_connections(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor<'_>,
+        exits: &[(i64, i64)],
+        why: Ending,
     ) -> Result<()> {
         let units = json_records(exits.iter().map(|(u, e)| json!({"uunit": u, "uexit": e})));
         let recs = self.records(&[("uunit", "bigint"), ("uexit", "bigint")]);
@@ -49,14 +91,14 @@ impl Store {
                     "{recs} UPDATE bindings SET active = FALSE, version = version + 1, ended_at = $2, ended_by = $3, ended_reason = $4
                      WHERE direct_unit_id IN {in_units} AND active RETURNING id"
                 ),
-                args![units.clone(), actor.now, actor.officer.login.as_str(), EXIT_UNBIND_REASON],
+                args![units.clone(), actor.now, actor.officer.login.as_str(), why.unbind_reason()],
             )
             .await?;
         if !ended.is_empty() {
-            self.audit_unbind(tx, actor, EXIT_UNBIND_REASON, &ended)
+            self.audit_unbind(tx, actor, why.unbind_reason(), &ended)
                 .await?;
         }
-        self.stop_in_flight(tx, actor, &units).await?;
+        self.stop_in_flight(tx, actor, &units, why).await?;
         tx.execute(
             &format!("{recs} UPDATE units SET direct_connect = FALSE, exiting = FALSE WHERE id IN {in_units}"),
             args![units],
@@ -67,7 +109,13 @@ impl Store {
 
     /// The unit's invitations and subscriptions still in the approval
     /// flow are set unsuccessful at the stage where they stand.
-    async fn stop_in_flight(&self, tx: &mut Tx, actor: &Actor<'_>, units: &str) -> Result<()> {
+    async fn stop_in_flight(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor<'_>,
+        units: &str,
+        why: Ending,
+    ) -> Result<()> {
         let states: Vec<String> = judge::in_flight_codes()
             .iter()
             .map(|s| format!("'{s}'"))
@@ -92,10 +140,10 @@ impl Store {
         if flights.is_empty() {
             return Ok(());
         }
-        let recs = json_records(flights.iter().map(|f| {
-            json!({"uid": f.id, "ufrom": f.state,
-                "ureason": format!("直连单位退出申请 {} 确认通过 (exit {} confirmed)", f.exit, f.exit)})
-        }));
+        let recs =
+            json_records(flights.iter().map(
+                |f| json!({"uid": f.id, "ufrom": f.state, "ureason": why.stop_reason(f.exit)}),
+            ));
         let cols = self.records(&[("uid", "bigint"), ("ufrom", "text"), ("ureason", "text")]);
         tx.execute(
             &format!(

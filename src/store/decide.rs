@@ -33,6 +33,8 @@ struct SubjectRow {
     already_bound: bool,
     #[serde(deserialize_with = "de::flag")]
     already_subscribed: bool,
+    /// Kinds of the measures in force on the unit concerned, comma-joined.
+    measures: Option<String>,
 }
 
 impl SubjectRow {
@@ -66,6 +68,19 @@ impl SubjectRow {
             bound_user_units: self.bound,
             already_bound: self.already_bound,
             already_subscribed: self.already_subscribed,
+            measures: self
+                .measures
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .filter_map(MeasureKind::parse)
+                .collect(),
+            period_end: form.period_end.as_deref().and_then(|d| {
+                chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc())
+            }),
         })
     }
 }
@@ -126,10 +141,25 @@ impl Store {
         reason: Option<&str>,
         version: Option<i64>,
     ) -> Result<ItemResult> {
+        self.decide_until(officer, id, decision, reason, version, None)
+            .await
+    }
+
+    /// As `decide`; an extension confirmed runs to `until` (else the end
+    /// its request names, else a year).
+    pub async fn decide_until(
+        &self,
+        officer: &Officer,
+        id: i64,
+        decision: Decision,
+        reason: Option<&str>,
+        version: Option<i64>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<ItemResult> {
         let reason = validated_reason(reason, decision == Decision::Reject)?;
         let item = DecideItem { id, version };
         let mut judged = self
-            .judge_chunk(officer, &[item], decision, reason.as_deref(), None)
+            .judge_chunk(officer, &[item], decision, reason.as_deref(), until, None)
             .await?;
         judged
             .pop()
@@ -147,8 +177,22 @@ impl Store {
         reason: Option<&str>,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<ItemResult>> {
+        self.decide_chunk_until(officer, items, decision, reason, None, batch)
+            .await
+    }
+
+    /// As `decide_chunk`, extensions confirmed to `until`.
+    pub async fn decide_chunk_until(
+        &self,
+        officer: &Officer,
+        items: &[DecideItem],
+        decision: Decision,
+        reason: Option<&str>,
+        until: Option<DateTime<Utc>>,
+        batch: Option<(&str, &[i64])>,
+    ) -> Result<Vec<ItemResult>> {
         let judged = self
-            .judge_chunk(officer, items, decision, reason, batch)
+            .judge_chunk(officer, items, decision, reason, until, batch)
             .await?;
         Ok(judged
             .into_iter()
@@ -164,6 +208,7 @@ impl Store {
         items: &[DecideItem],
         decision: Decision,
         reason: Option<&str>,
+        until: Option<DateTime<Utc>>,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<Result<ItemResult>>> {
         if !self.is_embedded() {
@@ -172,7 +217,7 @@ impl Store {
             let mut tx = self.begin().await?;
             let run = Run::Apply { batch };
             let results = self
-                .pg_decide(&mut tx, officer, items, decision, reason, run)
+                .pg_decide(&mut tx, officer, items, decision, reason, until, run)
                 .await?;
             tx.commit().await?;
             return Ok(results);
@@ -186,13 +231,18 @@ impl Store {
         let mut tx = self.begin().await?;
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let loaded = self.load_subjects(&mut tx, &ids).await?;
+        let asked = judge::Asked {
+            decision,
+            has_reason: reason.is_some(),
+            until,
+            now: Some(actor.now),
+        };
         let judged = judge::decisions(
             &self.workflow,
             officer,
             items,
             |id| loaded.get(&id).and_then(|r| r.as_ref().ok()),
-            decision,
-            reason.is_some(),
+            asked,
         );
         let mut results = Vec::with_capacity(items.len());
         let mut planned: Vec<Planned> = Vec::new();
@@ -241,7 +291,7 @@ impl Store {
         if !self.is_embedded() {
             let reason = has_reason.then_some("-");
             let judged = self
-                .pg_decide(&mut tx, officer, items, decision, reason, Run::Judge)
+                .pg_decide(&mut tx, officer, items, decision, reason, None, Run::Judge)
                 .await?;
             return Ok(flatten(&judged, items));
         }
@@ -252,8 +302,7 @@ impl Store {
             officer,
             items,
             |id| loaded.get(&id).and_then(|r| r.as_ref().ok()),
-            decision,
-            has_reason,
+            judge::Asked::plain(decision, has_reason),
         );
         Ok(items
             .iter()
@@ -290,7 +339,9 @@ impl Store {
                  'already_bound', CASE WHEN a.kind = 'invitation' THEN EXISTS (SELECT 1 FROM bindings b
                      WHERE b.direct_unit_id = a.direct_unit_id AND b.user_unit_id = a.unit_id AND b.active) ELSE FALSE END,
                  'already_subscribed', CASE WHEN a.kind = 'subscription' THEN EXISTS (SELECT 1 FROM capabilities c
-                     WHERE c.unit_id = a.unit_id AND c.active AND c.capability = COALESCE({capability}, '{default}')) ELSE FALSE END",
+                     WHERE c.unit_id = a.unit_id AND c.active AND c.capability = COALESCE({capability}, '{default}')) ELSE FALSE END,
+                 'measures', (SELECT group_concat(m.kind, ',') FROM measures m WHERE m.state = 'in_force'
+                     AND m.unit_id = CASE WHEN a.kind = 'invitation' THEN a.direct_unit_id ELSE a.unit_id END)",
                 capability = self.json_text("a.form", "capability"),
                 default = judge::DEFAULT_CAPABILITY,
             ))
@@ -412,6 +463,20 @@ impl Store {
         reason: Option<&str>,
         planned: &[Planned],
     ) -> Result<()> {
+        // An extension's confirmation says to when.
+        let extended: HashMap<i64, String> = planned
+            .iter()
+            .filter_map(|p| match p.consequence {
+                Some(Consequence::Extends { until, .. }) => Some((
+                    p.id,
+                    format!(
+                        "资格延续至 {}",
+                        crate::fmt::beijing(until).format("%Y-%m-%d")
+                    ),
+                )),
+                _ => None,
+            })
+            .collect();
         let events: Vec<NewAudit> = planned
             .iter()
             .map(|p| NewAudit {
@@ -423,7 +488,7 @@ impl Store {
                 action: p.step.action.code(),
                 from: Some(p.step.from.code()),
                 to: Some(p.step.to.code()),
-                reason,
+                reason: extended.get(&p.id).map(String::as_str).or(reason),
             })
             .collect();
         self.append_events(tx, &actor.stamp(), &events).await
@@ -441,6 +506,7 @@ impl Store {
         let mut binds = Vec::new();
         let mut subs = Vec::new();
         let mut exits = Vec::new();
+        let mut extends = Vec::new();
         for c in planned.iter().filter_map(|p| p.consequence.as_ref()) {
             match c {
                 Consequence::BecomesDirect { unit } => direct.push(json!({"uunit": unit})),
@@ -456,7 +522,18 @@ impl Store {
                     subs.push(json!({"uunit": unit, "ucap": capability}))
                 }
                 Consequence::Exits { unit, exit } => exits.push((*unit, *exit)),
+                Consequence::Extends { unit, until } => {
+                    extends.push(json!({"uunit": unit, "uuntil": until}))
+                }
             }
+        }
+        if !extends.is_empty() {
+            let sql = format!(
+                "{} UPDATE units SET qualified_until = (SELECT uuntil FROM u WHERE u.uunit = units.id)
+                 WHERE id IN (SELECT uunit FROM u)",
+                self.records(&[("uunit", "bigint"), ("uuntil", "timestamptz")])
+            );
+            tx.execute(&sql, args![json_records(extends)]).await?;
         }
         let units = self.records(&[("uunit", "bigint")]);
         if !direct.is_empty() {

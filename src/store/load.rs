@@ -28,6 +28,9 @@ struct UnitRow {
     exiting: bool,
     barred_from_adding: bool,
     independent: bool,
+    special_industry: bool,
+    serious_offence: bool,
+    qualified_until: Option<DateTime<Utc>>,
 }
 
 impl From<UnitRow> for Unit {
@@ -53,7 +56,10 @@ impl From<UnitRow> for Unit {
                 exiting: r.exiting,
                 barred_from_adding: r.barred_from_adding,
                 independent: r.independent,
+                special_industry: r.special_industry,
+                serious_offence: r.serious_offence,
             },
+            qualified_until: r.qualified_until,
         }
     }
 }
@@ -205,6 +211,10 @@ impl Store {
         };
         let siblings = self.siblings(id, r.unit_id, kind).await?;
         let (previous, refiled_as) = self.refilings(id, r.previous_id).await?;
+        let mut concerned = vec![r.unit_id];
+        concerned.extend(r.direct_unit_id.filter(|d| *d != r.unit_id));
+        let measures = self.measures_of(&concerned).await?;
+        let warnings = self.open_warnings_of(r.unit_id).await?;
         let obsolete = judge::obsolete(kind, state, unit.facts.direct_connect);
         Ok(Application {
             id,
@@ -230,6 +240,8 @@ impl Store {
             bound,
             siblings,
             obsolete,
+            measures,
+            warnings,
         })
     }
 

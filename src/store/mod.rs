@@ -15,6 +15,7 @@ mod people;
 mod queue;
 mod secure;
 pub(crate) mod sql;
+mod supervise;
 mod types;
 mod unbind;
 mod watch;
@@ -24,6 +25,7 @@ pub use batch::*;
 pub use bulk::*;
 pub use decide::validated_reason;
 pub use error::{Error, Result};
+pub use supervise::{Imposition, Lapsing, MeasureEnd, SeriousShare, Supervision, WarningStep};
 pub use types::*;
 pub use watch::Watch;
 

@@ -62,6 +62,20 @@ impl ResultRow {
     fn precondition(&self) -> Precondition {
         let (what, n) = self.detail.split_once(':').unwrap_or((&self.detail, ""));
         match what {
+            "measure" => match MeasureKind::parse(n) {
+                Some(k) => Precondition::Measure(k),
+                None => Precondition::MeasureChanged {
+                    id: self.id,
+                    state: MeasureState::parse(n).unwrap_or(MeasureState::Lifted),
+                },
+            },
+            "not_direct" => Precondition::NotDirect,
+            "terminated" => Precondition::Terminated,
+            "in_force" => {
+                Precondition::InForce(MeasureKind::parse(n).unwrap_or(MeasureKind::Terminate))
+            }
+            "final" => Precondition::FinalMeasure,
+            "no_deadline" => Precondition::NoDeadline,
             "still_bound" => Precondition::StillBound(n.parse().unwrap_or(0)),
             "already_bound" => Precondition::AlreadyBound,
             "already_subscribed" => Precondition::AlreadySubscribed,
@@ -79,7 +93,7 @@ impl ResultRow {
     }
 
     /// The item's result: done, or the error the embedded store gives.
-    pub fn result(&self, binding: bool) -> Result<ItemResult> {
+    pub fn result(&self, target: Target) -> Result<ItemResult> {
         match self.code.as_str() {
             "00000" => Ok(ItemResult {
                 id: self.id,
@@ -90,11 +104,17 @@ impl ResultRow {
                 error: None,
             }),
             "LQ006" => Err(Error::Repeated(self.id)),
-            "LQ005" if binding => Err(Error::NotFound(format!(
-                "未找到绑定关系 {} (no such binding)",
-                self.id
-            ))),
-            "LQ005" => Err(Error::not_found_application(self.id)),
+            "LQ005" => Err(match target {
+                Target::Application => Error::not_found_application(self.id),
+                Target::Binding => {
+                    Error::NotFound(format!("未找到绑定关系 {} (no such binding)", self.id))
+                }
+                Target::Unit => Error::NotFound(format!("未找到单位 {} (no such unit)", self.id)),
+                Target::Measure => {
+                    Error::NotFound(format!("未找到监管措施 {} (no such measure)", self.id))
+                }
+            }),
+            "LQ001" if target == Target::Measure => Err(Error::Precondition(self.precondition())),
             "LQ001" | "LQ002" => Err(self.conflict()),
             "42501" => Err(Error::Forbidden(forbidden(&self.detail))),
             "LQ003" => Err(Error::Invalid(
@@ -112,7 +132,7 @@ impl ResultRow {
 /// A batch result row's message: done rows carry the step's name, refused
 /// ones (on PostgreSQL) the database's code, rendered here in the same
 /// words as the embedded store's.
-pub(crate) fn render_result(id: i64, message: Option<String>, binding: bool) -> Option<String> {
+pub(crate) fn render_result(id: i64, message: Option<String>, target: Target) -> Option<String> {
     let m = message?;
     let Some(coded) = m.strip_prefix('§') else {
         return Some(m);
@@ -136,7 +156,7 @@ pub(crate) fn render_result(id: i64, message: Option<String>, binding: bool) -> 
             .ok()
             .map(|t| t.with_timezone(&Utc)),
     };
-    Some(match row.result(binding) {
+    Some(match row.result(target) {
         Ok(_) => m,
         Err(e) => e.to_string(),
     })
@@ -179,16 +199,16 @@ pub(crate) enum Run<'a> {
 }
 
 impl Run<'_> {
-    fn apply(self) -> bool {
+    pub(crate) fn apply(self) -> bool {
         matches!(self, Run::Apply { .. })
     }
-    fn batch(self) -> Option<String> {
+    pub(crate) fn batch(self) -> Option<String> {
         match self {
             Run::Apply { batch } => batch.map(|b| b.0.to_string()),
             Run::Judge => None,
         }
     }
-    fn seqs(self) -> Option<Vec<i64>> {
+    pub(crate) fn seqs(self) -> Option<Vec<i64>> {
         match self {
             Run::Apply { batch } => batch.map(|b| b.1.to_vec()),
             Run::Judge => None,
@@ -213,6 +233,8 @@ impl Store {
 
     /// Decisions through `leqi_decide`: judged and (with `apply`) done in
     /// the transaction `tx`.
+    // One argument per parameter of the SQL function it calls.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn pg_decide(
         &self,
         tx: &mut Tx,
@@ -220,6 +242,7 @@ impl Store {
         items: &[DecideItem],
         decision: Decision,
         reason: Option<&str>,
+        until: Option<DateTime<Utc>>,
         run: Run<'_>,
     ) -> Result<Vec<Result<ItemResult>>> {
         self.acting_as(officer)?;
@@ -229,7 +252,7 @@ impl Store {
         let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
         let versions: Vec<Option<i64>> = items.iter().map(|i| i.version).collect();
         let rows: Vec<ResultRow> =
-            sqlx::query_as("SELECT * FROM leqi_decide($1, $2, $3, $4, $5, $6, $7, $8)")
+            sqlx::query_as("SELECT * FROM leqi_decide($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(ids)
                 .bind(versions)
                 .bind(decision.code())
@@ -238,9 +261,10 @@ impl Store {
                 .bind(run.batch())
                 .bind(client())
                 .bind(run.seqs())
+                .bind(until)
                 .fetch_all(&mut **t)
                 .await?;
-        Ok(rows.iter().map(|r| r.result(false)).collect())
+        Ok(rows.iter().map(|r| r.result(Target::Application)).collect())
     }
 
     /// Unbindings through `leqi_unbind`.
@@ -272,7 +296,7 @@ impl Store {
         Ok(rows
             .iter()
             .map(|r| {
-                r.result(true)
+                r.result(Target::Binding)
                     .unwrap_or_else(|e| ItemResult::failed(r.id, &e))
             })
             .collect())

@@ -14,6 +14,7 @@ pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
     Time(DateTime<Utc>),
+    OptTime(Option<DateTime<Utc>>),
     Bool(bool),
 }
 
@@ -57,6 +58,11 @@ impl From<DateTime<Utc>> for Arg {
         Arg::Time(v)
     }
 }
+impl From<Option<DateTime<Utc>>> for Arg {
+    fn from(v: Option<DateTime<Utc>>) -> Arg {
+        Arg::OptTime(v)
+    }
+}
 impl From<bool> for Arg {
     fn from(v: bool) -> Arg {
         Arg::Bool(v)
@@ -77,6 +83,7 @@ macro_rules! bind_all {
                 Arg::Int(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::Time(v) => q.bind(*v),
+                Arg::OptTime(v) => q.bind(*v),
                 Arg::Bool(v) => q.bind(*v),
             };
         }

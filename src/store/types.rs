@@ -277,6 +277,66 @@ pub struct Unit {
     pub bureau_id: String,
     pub address: String,
     pub facts: UnitFacts,
+    /// How long its qualification runs (extensions set it).
+    pub qualified_until: Option<DateTime<Utc>>,
+}
+
+/// A supervision measure on a direct-connect unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measure {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_uscc: String,
+    pub kind: MeasureKind,
+    pub state: MeasureState,
+    pub reason: String,
+    pub limit: Option<i64>,
+    pub deadline: Option<DateTime<Utc>>,
+    pub warning_id: Option<i64>,
+    pub imposed_by: String,
+    pub imposed_at: DateTime<Utc>,
+    pub ended_by: Option<String>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub version: i64,
+}
+
+impl Measure {
+    /// In force past its deadline: due to be lifted or escalated.
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.state == MeasureState::InForce && self.deadline.is_some_and(|d| d < now)
+    }
+}
+
+/// A risk warning raised against a unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_uscc: String,
+    pub finding: String,
+    pub state: WarningState,
+    pub raised_by: String,
+    pub raised_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub feedback: Option<String>,
+    pub feedback_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+    pub measure_id: Option<i64>,
+    pub version: i64,
+}
+
+impl Warning {
+    pub fn open(&self) -> bool {
+        matches!(self.state, WarningState::Open | WarningState::Answered)
+    }
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.open() && self.deadline < now
+    }
 }
 
 /// One application with everything an officer reads before deciding.
@@ -315,6 +375,11 @@ pub struct Application {
     pub siblings: Vec<(i64, State)>,
     /// Made moot by a decision on another application of the unit.
     pub obsolete: Option<crate::domain::judge::Obsolete>,
+    /// Measures in force on the unit (and, for an invitation, on the
+    /// inviting unit).
+    pub measures: Vec<Measure>,
+    /// The unit's open risk warnings.
+    pub warnings: Vec<Warning>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -329,6 +394,18 @@ impl Application {
     pub fn checks(&self, table: &ThresholdTable) -> Vec<Check> {
         let thresholds = table.for_province(&self.province_id);
         let mats: Vec<MaterialKind> = self.materials.iter().map(|m| m.kind).collect();
+        // The measures on the unit the kind concerns: for an invitation
+        // the inviting unit's.
+        let concerned = match (self.kind, &self.direct_unit) {
+            (Kind::Invitation, Some(d)) => d.id,
+            _ => self.unit.id,
+        };
+        let measures: Vec<MeasureKind> = self
+            .measures
+            .iter()
+            .filter(|m| m.unit_id == concerned && m.state == MeasureState::InForce)
+            .map(|m| m.kind)
+            .collect();
         checks::run(&CheckInput {
             kind: self.kind,
             unit: &self.unit.facts,
@@ -337,6 +414,7 @@ impl Application {
             inviter: self.direct_unit.as_ref().map(|u| &u.facts),
             bound_user_units: self.bound_user_units,
             thresholds,
+            measures: &measures,
         })
     }
     pub fn missing_materials(&self) -> Vec<MaterialKind> {
@@ -354,14 +432,30 @@ pub type DecideItem = crate::domain::judge::Item;
 pub enum BatchOp {
     Decide(Decision),
     Unbind,
+    /// A supervision measure imposed on units.
+    Impose(MeasureKind),
+    /// Measures lifted: the units rectified.
+    Lift,
+    /// Measures escalated to termination: the deadline passed.
+    Escalate,
 }
 
 impl BatchOp {
     pub fn code(self) -> &'static str {
+        use MeasureKind as M;
         match self {
             BatchOp::Decide(Decision::Pass) => "pass",
             BatchOp::Decide(Decision::Reject) => "reject",
             BatchOp::Unbind => "unbind",
+            BatchOp::Impose(M::Reminder) => "impose:reminder",
+            BatchOp::Impose(M::Interview) => "impose:interview",
+            BatchOp::Impose(M::SuspendInvitations) => "impose:suspend_invitations",
+            BatchOp::Impose(M::SuspendCapabilities) => "impose:suspend_capabilities",
+            BatchOp::Impose(M::LimitConcurrency) => "impose:limit_concurrency",
+            BatchOp::Impose(M::SuspendAccess) => "impose:suspend_access",
+            BatchOp::Impose(M::Terminate) => "impose:terminate",
+            BatchOp::Lift => "lift",
+            BatchOp::Escalate => "escalate",
         }
     }
     pub fn parse(s: &str) -> Option<BatchOp> {
@@ -369,13 +463,51 @@ impl BatchOp {
             "pass" => Some(BatchOp::Decide(Decision::Pass)),
             "reject" => Some(BatchOp::Decide(Decision::Reject)),
             "unbind" => Some(BatchOp::Unbind),
-            _ => None,
+            "lift" => Some(BatchOp::Lift),
+            "escalate" => Some(BatchOp::Escalate),
+            other => other
+                .strip_prefix("impose:")
+                .and_then(MeasureKind::parse)
+                .map(BatchOp::Impose),
         }
     }
-    /// A reason is required for rejections and unbindings.
+    /// A reason is required for rejections, unbindings and every
+    /// supervision step.
     pub fn needs_reason(self) -> bool {
-        matches!(self, BatchOp::Unbind | BatchOp::Decide(Decision::Reject))
+        !matches!(self, BatchOp::Decide(Decision::Pass))
     }
+    /// What the batch's items are.
+    pub fn target(self) -> Target {
+        match self {
+            BatchOp::Decide(_) => Target::Application,
+            BatchOp::Unbind => Target::Binding,
+            BatchOp::Impose(_) => Target::Unit,
+            BatchOp::Lift | BatchOp::Escalate => Target::Measure,
+        }
+    }
+}
+
+/// What an item of work is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Application,
+    Binding,
+    Unit,
+    Measure,
+}
+
+/// A batch's parameters beyond its reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct BatchParams {
+    /// A measure's rectification deadline.
+    #[serde(default)]
+    pub deadline: Option<DateTime<Utc>>,
+    /// 限制并发量's new limit.
+    #[serde(default)]
+    pub limit: Option<i64>,
+    /// An extension's end, set by the confirming officer.
+    #[serde(default)]
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Why one item was not done.
