@@ -81,7 +81,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
            CASE WHEN u.id IS NULL THEN ''
                 WHEN (me_level = 'county' AND me_bureau <> u.bureau_id)
                   OR (me_level = 'province' AND me_bureau <> b.province_id)
-                     THEN 'wrong_bureau:' || me_level || ':' || u.bureau_id
+                     THEN 'not_your_unit:' || u.bureau_id
                 WHEN NOT ('supervise' = ANY (me_roles)) THEN 'missing_role:supervise'
                 ELSE '' END
       FROM (SELECT p_unit AS id) i

@@ -60,7 +60,7 @@ async fn officer(store: &Store, ctx: &Context, action: &OfficerCommand) -> Outco
                 active: true,
             };
             store.add_officer(&by, &spec, password.as_deref()).await?;
-            output::line(&format!(
+            output::message(&format!(
                 "已登记税务人员 {} (officer added){}",
                 crate::domain::text::inert(login),
                 if store.is_embedded() {
@@ -72,7 +72,7 @@ async fn officer(store: &Store, ctx: &Context, action: &OfficerCommand) -> Outco
         }
         OfficerCommand::Disable { login } => {
             store.disable_officer(&by, login).await?;
-            output::line(&format!(
+            output::message(&format!(
                 "已停用税务人员 {} (officer disabled; history kept)",
                 crate::domain::text::inert(login)
             ));

@@ -80,6 +80,10 @@ pub enum Command {
         /// Read ids from a file, one a line (optionally id:version).
         #[arg(long, value_name = "FILE")]
         from_file: Option<PathBuf>,
+        /// An extension's confirmation: the date it runs to (YYYY-MM-DD);
+        /// else the end its request names, else a year.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -117,6 +121,32 @@ pub enum Command {
     Admin {
         #[command(subcommand)]
         action: AdminCommand,
+    },
+    /// Supervision measures: those in force (overdue first), or a unit's.
+    Measures {
+        /// A unit, by USCC or id: every measure of it.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only those past their rectification deadline.
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Impose, lift or terminate supervision measures (supervise role).
+    Measure {
+        #[command(subcommand)]
+        action: MeasureCommand,
+    },
+    /// Open risk warnings, oldest deadline first.
+    Warnings {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Raise a risk warning, record a unit's feedback, close or escalate it.
+    Warning {
+        #[command(subcommand)]
+        action: WarningCommand,
     },
     /// The audit trail's hash chains: a checkpoint to keep, and verification.
     Audit {
@@ -163,6 +193,82 @@ pub enum OfficerCommand {
     },
     /// Disable an officer: no more logins or decisions; their history stays.
     Disable { login: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MeasureCommand {
+    /// Impose a measure on units (by USCC or id): 提醒 reminder, 约谈 interview,
+    /// 暂停新增使用单位 suspend-invitations, 暂停使用乐企能力 suspend-capabilities,
+    /// 限制并发量 limit-concurrency (with --limit), 暂停接入服务 suspend-access,
+    /// 终止接入服务 terminate.
+    Impose {
+        units: Vec<String>,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        reason: String,
+        /// The rectification deadline (YYYY-MM-DD): a month unless given, at most three.
+        #[arg(long, value_name = "DATE")]
+        deadline: Option<String>,
+        /// 限制并发量's new limit.
+        #[arg(long)]
+        limit: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lift measures: the unit rectified.
+    Lift {
+        ids: Vec<i64>,
+        #[arg(long)]
+        note: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The deadline passed unrectified: end the units' access.
+    Terminate {
+        ids: Vec<i64>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WarningCommand {
+    /// Raise a risk warning against a unit (by USCC or id).
+    Raise {
+        unit: String,
+        #[arg(long)]
+        finding: String,
+        /// Rectify and report back by (YYYY-MM-DD): a month unless given.
+        #[arg(long, value_name = "DATE")]
+        deadline: Option<String>,
+    },
+    /// Record the unit's feedback.
+    Feedback {
+        id: i64,
+        #[arg(long)]
+        text: String,
+    },
+    /// Close a warning: the unit rectified.
+    Close {
+        id: i64,
+        #[arg(long)]
+        note: String,
+    },
+    /// Escalate a warning to a measure.
+    Escalate {
+        id: i64,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_name = "DATE")]
+        deadline: Option<String>,
+        #[arg(long)]
+        limit: Option<i64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,7 +20,7 @@ pub async fn run(store: &Store, action: &AuditCommand) -> Outcome<i32> {
                     file.display()
                 ))
             })?;
-            output::line(&format!(
+            output::message(&format!(
                 "已写入 {} 条链的链头 (wrote the heads of {} chains): {}",
                 c.heads.len(),
                 c.heads.len(),
@@ -52,7 +52,7 @@ pub async fn run(store: &Store, action: &AuditCommand) -> Outcome<i32> {
                         (None, Some(e)) => format!("{} 事件 {e}", f.chain),
                         (None, None) => f.chain.clone(),
                     };
-                    output::line(&format!("✗ {at}：{}", f.problem));
+                    output::message(&format!("✗ {at}：{}", f.problem));
                 }
                 output::note(&format!(
                     "{} 条链、{} 个事件、{} 件申请；发现 {} 处不符 ({} chains, {} events, {} applications; {} findings)",

@@ -6,7 +6,7 @@ use super::output;
 use crate::context::{Context, Failure, Outcome};
 use crate::domain::text::inert;
 use crate::domain::*;
-use crate::store::{BatchItem, BatchOp, DecideItem, Error, ItemResult, Store};
+use crate::store::{BatchItem, BatchOp, BatchParams, DecideItem, Error, ItemResult, Store};
 use std::path::Path;
 
 pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
@@ -16,6 +16,7 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         reason,
         version,
         from_file,
+        until,
         json,
     } = cmd
     else {
@@ -24,14 +25,35 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let officer = ctx.officer(store).await?;
     let items = collect_items(ids, from_file.as_deref(), *version)?;
     let decision = decision.decision();
+    let until = until.as_deref().map(super::supervise::date).transpose()?;
     if let Some(one) = single(&items) {
         let r = store
-            .decide(&officer, one.id, decision, reason.as_deref(), one.version)
+            .decide_until(
+                &officer,
+                one.id,
+                decision,
+                reason.as_deref(),
+                one.version,
+                until,
+            )
             .await?;
         return report(&[r], *json);
     }
     let op = BatchOp::Decide(decision);
-    start_batch(store, &officer, op, reason.as_deref(), &items, *json).await
+    let params = BatchParams {
+        until,
+        ..Default::default()
+    };
+    start_batch(
+        store,
+        &officer,
+        op,
+        reason.as_deref(),
+        &params,
+        &items,
+        *json,
+    )
+    .await
 }
 
 pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
@@ -55,6 +77,7 @@ pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         &officer,
         BatchOp::Unbind,
         Some(reason),
+        &BatchParams::default(),
         &items,
         *json,
     )
@@ -63,15 +86,19 @@ pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
 
 /// Records the batch and runs it; a batch of which nothing can be done
 /// says why for each item, and is not recorded.
-async fn start_batch(
+pub(super) async fn start_batch(
     store: &Store,
     officer: &Officer,
     op: BatchOp,
     reason: Option<&str>,
+    params: &BatchParams,
     items: &[DecideItem],
     json: bool,
 ) -> Outcome<i32> {
-    match store.create_batch(officer, op, reason, items).await {
+    match store
+        .create_batch_with(officer, op, reason, params, items)
+        .await
+    {
         Ok(batch) => run_batch(store, officer, &batch, json).await,
         Err(e @ Error::NothingToDo(_)) => {
             if let Error::NothingToDo(results) = &e {
@@ -92,7 +119,7 @@ async fn start_batch(
 
 /// One item, however often it was named: done at once, the repeats said.
 /// Several go to a batch, which keeps its own record of repeats.
-fn single(items: &[DecideItem]) -> Option<DecideItem> {
+pub(super) fn single(items: &[DecideItem]) -> Option<DecideItem> {
     let (distinct, repeated) = crate::domain::judge::distinct(items);
     let [one] = distinct.as_slice() else {
         return None;
@@ -225,7 +252,7 @@ pub fn print_results(items: &[BatchItem]) {
 }
 
 /// The results of a decision or unbinding done at once.
-fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
+pub(super) fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
     if json {
         output::json(&results);
     } else {

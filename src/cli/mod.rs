@@ -13,6 +13,7 @@ pub mod output;
 mod queue;
 mod setup;
 mod show;
+mod supervise;
 mod workflow;
 
 pub use args::{Cli, Command};
@@ -56,5 +57,8 @@ async fn dispatch(store: &mut Store, cmd: &Command, ctx: &Context) -> Outcome<i3
         C::Admin { action } => admin::run(store, ctx, action).await,
         C::Workflow { action } => workflow::run(store, action).await,
         C::Audit { action } => audit::run(store, action).await,
+        C::Measures { .. } | C::Measure { .. } | C::Warnings { .. } | C::Warning { .. } => {
+            supervise::run(store, ctx, cmd).await
+        }
     }
 }

@@ -47,6 +47,11 @@ pub fn said(s: &str) -> String {
     }
 }
 
+/// A message on standard output, in the user's language.
+pub fn message(s: &str) {
+    line(&said(s));
+}
+
 /// Messages on standard error, in the user's language.
 pub fn note(s: &str) {
     write(io::stderr().lock(), &said(s));

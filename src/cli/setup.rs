@@ -5,7 +5,7 @@ use crate::context::{Context, Failure, Outcome};
 use crate::store::{self, Store};
 
 pub async fn init(store: &Store, ctx: &Context) -> Outcome<i32> {
-    output::line(&format!(
+    output::message(&format!(
         "数据库已就绪 (database ready): {}",
         store::redact(&ctx.database_url)
     ));

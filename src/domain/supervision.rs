@@ -109,10 +109,7 @@ pub fn may_supervise(officer: &Officer, county: &str, province: &str) -> Result<
         Level::Province => officer.bureau_id == province,
     };
     if !here {
-        return Err(Forbidden::WrongBureau {
-            level: officer.level,
-            bureau: county.to_string(),
-        });
+        return Err(Forbidden::NotYourUnit(county.to_string()));
     }
     if !officer.active {
         return Err(Forbidden::Disabled(officer.login.clone()));

@@ -216,6 +216,10 @@ pub enum Forbidden {
     NoRule,
     #[error("税务人员 {0} 已停用 (officer {0} is disabled)")]
     Disabled(String),
+    #[error(
+        "该单位由{0}监管，不属于您的税务机关 (the unit is supervised by bureau {0}, not yours)"
+    )]
+    NotYourUnit(String),
     /// Refused by the database, in its own words.
     #[error("{0}")]
     Denied(String),

@@ -39,6 +39,7 @@ fn forbidden(detail: &str) -> Forbidden {
             None => Forbidden::Denied(detail.to_string()),
         },
         (Some("separation"), None, None) => Forbidden::SeparationOfDuties,
+        (Some("not_your_unit"), Some(bureau), None) => Forbidden::NotYourUnit(bureau.to_string()),
         (Some("disabled"), Some(login), None) => Forbidden::Disabled(login.to_string()),
         _ => Forbidden::Denied(detail.to_string()),
     }
