@@ -6,6 +6,7 @@ use super::world::{Gen, World, qualifications};
 use super::*;
 use crate::domain::checks::{self, CheckInput};
 use crate::domain::judge::{self, BASIC_CAPABILITY};
+use crate::domain::supervision::NON_PUBLIC_CAPABILITIES;
 use crate::domain::workflow;
 use chrono::Duration;
 
@@ -160,8 +161,20 @@ fn form(g: &mut Gen, w: &World, kind: Kind, unit: &NewUnit) -> Form {
     match kind {
         Kind::Access => access_form(g, w, unit, &mut form),
         Kind::Invitation => form.relation = Some(*g.rng.pick(Relation::ALL)),
-        Kind::Subscription => form.capability = Some(g.rng.pick(&CAPABILITIES).to_string()),
-        Kind::Extension => form.period = format!("延续至{}年12月31日", 2027 + g.rng.below(3)),
+        Kind::Subscription => {
+            let cap = g.rng.pick(&CAPABILITIES).to_string();
+            // Some ask for a non-public capability too (from the id: the
+            // generator's sequence stays as it was).
+            if unit.id % 6 == 0 {
+                form.capabilities = vec![cap.clone(), NON_PUBLIC_CAPABILITIES[0].into()];
+            }
+            form.capability = Some(cap);
+        }
+        Kind::Extension => {
+            let year = 2027 + g.rng.below(3);
+            form.period = format!("延续至{year}年12月31日");
+            form.period_end = Some(format!("{year}-12-31"));
+        }
         Kind::Exit => form.detail = "业务调整，申请退出乐企自用直连。".into(),
     }
     form

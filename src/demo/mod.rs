@@ -5,6 +5,7 @@
 
 mod application;
 mod sample;
+mod supervision;
 mod world;
 
 use crate::domain::validate::uscc_check_char;
@@ -239,6 +240,7 @@ pub async fn generate_at(
         written += todo;
         progress(written);
     }
+    supervision::seed(store, &world, g.now).await?;
     store.link_refiled().await?;
     store.finish_bulk().await?;
     Ok(written + u64::from(apps0 == 0))

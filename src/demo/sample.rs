@@ -27,6 +27,7 @@ fn sample(g: &mut Gen) -> (NewUnit, Form) {
             independent: true,
             ..Default::default()
         },
+        qualified_until: None,
     };
     let form = Form {
         access_type: "乐企自用".into(),

@@ -70,11 +70,16 @@ impl Gen {
             r.pick(&ROADS),
             1 + r.below(300)
         );
+        // A direct-connect unit's qualification runs from weeks ago to two
+        // years ahead (from its id, not the generator): some lapsing.
+        let qualified_until =
+            direct.then(|| self.now + chrono::Duration::days(((self.next_unit * 37) % 740) - 20));
         NewUnit {
             id: self.next_unit,
             bureau_id: COUNTIES[county].0.to_string(),
             address,
             facts,
+            qualified_until,
         }
     }
 

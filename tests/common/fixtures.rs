@@ -58,6 +58,7 @@ pub async fn synthetic_items(
             pilot: true,
             ..Default::default()
         },
+        qualified_until: None,
     });
     let acting = leqi_console::domain::judge::acting_bureau(
         &store.workflow,
@@ -103,6 +104,7 @@ pub async fn synthetic_bindings(store: &Store, n: usize) -> Result<(i64, Vec<i64
             direct_connect,
             ..Default::default()
         },
+        qualified_until: None,
     };
     c.units
         .push(unit(direct, "批量解绑集团有限公司".into(), true));
