@@ -519,7 +519,10 @@ async fn the_bindings_view_at_both_sizes_and_languages() {
 #[tokio::test]
 async fn an_officer_without_a_queue_is_told_so_and_offered_what_works() {
     for lang in [Lang::Zh, Lang::En] {
-        let c = console(lang, "mouxian-sun", 300).await;
+        let mut c = console(lang, "mouxian-sun", 300).await;
+        // A supervisor opens on their own work; below it, no queue.
+        assert!(matches!(c.app.screen, Screen::Supervise(_)));
+        press(&mut c.app, &c.exec, "esc").await;
         let l = if lang == Lang::Zh { "zh" } else { "en" };
         insta::assert_snapshot!(format!("no_queues_{l}_80x24"), render(&c.app, 80, 24));
         let t = screen_text(&c.app, 80, 24);

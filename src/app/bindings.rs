@@ -151,6 +151,7 @@ impl BindingsScreen {
             op: BatchOp::Unbind,
             items,
             summary,
+            params: Default::default(),
         };
         ReasonDialog::open(target, format!("unbind-{}", self.unit), None, None, true)
     }

@@ -4,8 +4,8 @@
 
 use crate::domain::*;
 use crate::store::{
-    self, Application, BatchInfo, BatchItem, BatchOp, Binding, DecideItem, ItemResult, Page,
-    QueueQuery,
+    self, Application, BatchInfo, BatchItem, BatchOp, BatchParams, Binding, DecideItem,
+    ExitEffects, ItemResult, Page, QueueQuery, Supervision, WarningStep,
 };
 
 /// An error as the console shows it: its kind decides what happens next.
@@ -61,6 +61,8 @@ pub enum Effect {
         version: i64,
         decision: Decision,
         reason: Option<String>,
+        /// An extension confirmed: the end of the period the officer set.
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
     MarkPaper {
         material: i64,
@@ -79,6 +81,26 @@ pub enum Effect {
         op: BatchOp,
         reason: Option<String>,
         items: Vec<DecideItem>,
+        /// A measure's deadline and limit.
+        params: BatchParams,
+    },
+    /// What the officer supervises (as of `now`).
+    LoadSupervision {
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// What ending these units' connections would cancel.
+    PreviewEnding {
+        units: Vec<i64>,
+    },
+    /// A warning answered, closed or escalated.
+    ActOnWarning {
+        id: i64,
+        version: i64,
+        step: WarningStep,
+    },
+    RaiseWarning {
+        unit: i64,
+        finding: String,
     },
     /// Run (or resume) a batch chunk by chunk.
     RunBatch {
@@ -186,6 +208,16 @@ pub enum Msg {
     DraftLoaded {
         key: String,
         text: Option<String>,
+    },
+    Supervision(Result<Box<Supervision>, Failure>),
+    EndingPreview(Result<ExitEffects, Failure>),
+    /// A warning raised or acted on (`action` says which): the warning's
+    /// id, or an escalation's new measure.
+    WarningDone {
+        action: Action,
+        /// The warning acted on, or the unit a warning was raised against.
+        subject: i64,
+        result: Result<i64, Failure>,
     },
     /// Another officer changed the database (or the watch reconnected and
     /// may have missed a notice): what is shown may be stale.

@@ -12,6 +12,7 @@ pub mod mode;
 pub mod prompt;
 pub mod queue;
 pub mod results;
+pub mod supervise;
 pub mod unit;
 pub mod work;
 
@@ -23,6 +24,7 @@ pub use prompt::{Prompt, PromptKind};
 pub use queue::window::{PAGE, WINDOW_MAX, Window};
 pub use queue::{Focus, Node, QueueScreen, Tab};
 pub use results::ResultsScreen;
+pub use supervise::{SuperviseScreen, SuperviseTab};
 pub use unit::UnitScreen;
 pub use work::{WorkScreen, WorkTab};
 
@@ -83,6 +85,7 @@ pub enum Screen {
     Results(ResultsScreen),
     Unit(UnitScreen),
     Work(WorkScreen),
+    Supervise(Box<SuperviseScreen>),
 }
 
 /// What a layer asks of the app after a key or a message.
@@ -102,6 +105,8 @@ pub enum Cmd {
     Status(String),
     /// An application opened in the queue screen by its number.
     Jump(i64),
+    /// A step of the supervision screen's plan (a measure chosen).
+    Plan(supervise::PlanStep),
     /// The view may no longer show what is in the database.
     Stale,
     Quit,
@@ -177,6 +182,11 @@ impl App {
         if crate::domain::judge::may_administer(&self.ctx.officer).is_ok() {
             cmds.push(Cmd::Run(Effect::LoadUnstaffed));
         }
+        // A supervisor with no queue of their own opens on their work.
+        let o = &self.ctx.officer;
+        if o.has(Role::Supervise) && self.queue.nodes.is_empty() {
+            cmds.extend(SuperviseScreen::open(&self.ctx, Cmd::Push));
+        }
         self.apply(cmds)
     }
 
@@ -190,6 +200,7 @@ impl App {
             (None, None, Screen::Results(_)) => Mode::Results,
             (None, None, Screen::Unit(_)) => Mode::Unit,
             (None, None, Screen::Work(_)) => Mode::Work,
+            (None, None, Screen::Supervise(_)) => Mode::Supervise,
         }
     }
 
@@ -201,6 +212,7 @@ impl App {
             Screen::Results(_) => Mode::Results,
             Screen::Unit(_) => Mode::Unit,
             Screen::Work(_) => Mode::Work,
+            Screen::Supervise(_) => Mode::Supervise,
         }
     }
 
@@ -209,8 +221,12 @@ impl App {
         use KeyAction as K;
         match self.mode() {
             Mode::Normal if self.queue.nodes.is_empty() => {
-                &[K::FindUnit, K::Batches, K::Quit, K::Help]
+                &[K::Supervise, K::FindUnit, K::Batches, K::Quit, K::Help]
             }
+            Mode::Supervise => match &self.screen {
+                Screen::Supervise(s) => s.hints(),
+                _ => Mode::Supervise.hints(),
+            },
             m => m.hints(),
         }
     }
@@ -246,6 +262,7 @@ impl App {
                 Screen::Results(r) => r.on_action(&self.ctx, a),
                 Screen::Unit(u) => u.on_action(&self.ctx, a),
                 Screen::Work(w) => w.on_action(&self.ctx, a),
+                Screen::Supervise(s) => s.on_action(&self.ctx, a),
             }
         };
         self.apply(cmds)
@@ -308,6 +325,30 @@ impl App {
                 Screen::Work(w) => w.on_loaded(&self.ctx, result),
                 _ => vec![],
             },
+            Msg::Supervision(result) => match &mut self.screen {
+                Screen::Supervise(s) => {
+                    // What is shown now reflects the changes heard when asked.
+                    if result.is_ok() {
+                        self.live.applied = self.live.applied.max(self.live.asked);
+                        self.live.stale = self.live.applied < self.live.changes;
+                        self.live.refreshed_at = Some(self.ctx.now());
+                    }
+                    s.on_loaded(&self.ctx, result)
+                }
+                _ => vec![],
+            },
+            Msg::EndingPreview(result) => match &mut self.screen {
+                Screen::Supervise(s) => s.on_preview(&self.ctx, result),
+                _ => vec![],
+            },
+            Msg::WarningDone {
+                action,
+                subject,
+                result,
+            } => match &mut self.screen {
+                Screen::Supervise(s) => s.on_warning_done(&self.ctx, action, subject, result),
+                _ => vec![],
+            },
             Msg::Batches(result) => results::on_batches(&self.ctx, result),
             Msg::BatchStarted(Ok(_)) => {
                 self.queue.selection.clear();
@@ -349,16 +390,21 @@ impl App {
     /// officer's hands: no dialog, no prompt, the queue shown, no page on
     /// its way. It happens on its own whenever that becomes true.
     fn refresh_if_free(&mut self) -> Vec<Cmd> {
-        if self.live.asked >= self.live.changes
-            || self.modal.is_some()
-            || self.prompt.is_some()
-            || !matches!(self.screen, Screen::Queue)
-            || self.queue.window.loading
-        {
+        if self.live.asked >= self.live.changes || self.modal.is_some() || self.prompt.is_some() {
             return vec![];
         }
-        self.live.asked = self.live.changes;
-        self.queue.refresh(&self.ctx)
+        match &mut self.screen {
+            Screen::Queue if !self.queue.window.loading => {
+                self.live.asked = self.live.changes;
+                self.queue.refresh(&self.ctx)
+            }
+            // A plan half-made stays as the officer left it.
+            Screen::Supervise(s) if !s.loading && s.plan.is_none() => {
+                self.live.asked = self.live.changes;
+                s.reload(&self.ctx)
+            }
+            _ => vec![],
+        }
     }
 
     /// Layout facts from the last frame.
@@ -370,6 +416,7 @@ impl App {
             Screen::Results(r) => r.page = page,
             Screen::Unit(u) => u.page = page,
             Screen::Work(w) => w.page = page,
+            Screen::Supervise(s) => s.page = page,
             Screen::Queue => {}
         }
     }
@@ -415,7 +462,20 @@ impl App {
                 Cmd::Replace(s) => self.screen = s,
                 Cmd::Back => todo.extend(self.go_back()),
                 Cmd::Status(s) => self.status = Some(s),
-                Cmd::Jump(id) => todo.extend(self.queue.jump(&self.ctx, id)),
+                Cmd::Jump(id) => {
+                    // The application opens in the queue screen, wherever
+                    // the officer came from.
+                    if !matches!(self.screen, Screen::Queue) {
+                        self.back.clear();
+                        self.screen = Screen::Queue;
+                    }
+                    todo.extend(self.queue.jump(&self.ctx, id))
+                }
+                Cmd::Plan(step) => {
+                    if let Screen::Supervise(s) = &mut self.screen {
+                        todo.extend(s.on_step(&self.ctx, step));
+                    }
+                }
                 Cmd::Stale => self.live.stale = true,
                 Cmd::Quit => self.quit = true,
             }
@@ -430,6 +490,7 @@ impl App {
         match &mut self.screen {
             Screen::Queue => self.queue.refresh(&self.ctx),
             Screen::Bindings(b) => b.reload(),
+            Screen::Supervise(s) => s.reload(&self.ctx),
             Screen::Results(_) | Screen::Unit(_) | Screen::Work(_) => vec![],
         }
     }

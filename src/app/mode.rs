@@ -20,10 +20,11 @@ pub enum Mode {
     Unit,
     Work,
     Choose,
+    Supervise,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 11] = [
+    pub const ALL: [Mode; 12] = [
         Mode::Normal,
         Mode::Filter,
         Mode::Reason,
@@ -35,6 +36,7 @@ impl Mode {
         Mode::Unit,
         Mode::Work,
         Mode::Choose,
+        Mode::Supervise,
     ];
 
     /// The section of a keymap file.
@@ -51,6 +53,7 @@ impl Mode {
             Mode::Unit => "unit",
             Mode::Work => "work",
             Mode::Choose => "choose",
+            Mode::Supervise => "supervise",
         }
     }
 
@@ -82,6 +85,17 @@ impl Mode {
             Mode::Unit => &[K::Open, K::Bindings, K::Back, K::Help],
             Mode::Work => &[K::Open, K::NextTab, K::Refresh, K::Back, K::Help],
             Mode::Choose => &[K::Open, K::Cancel],
+            Mode::Supervise => &[
+                K::Impose,
+                K::Lift,
+                K::Escalate,
+                K::Feedback,
+                K::CloseWarning,
+                K::NextTab,
+                K::Open,
+                K::Back,
+                K::Help,
+            ],
             Mode::Normal => &[
                 K::Pass,
                 K::Reject,
@@ -90,6 +104,7 @@ impl Mode {
                 K::NextTab,
                 K::Jump,
                 K::Unit,
+                K::Supervise,
                 K::Quit,
                 K::Help,
             ],

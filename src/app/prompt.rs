@@ -1,5 +1,7 @@
 //! The prompt line at the foot of the screen: a filter that applies as it
-//! is typed (queue or bindings), or the search for a direct-connect unit.
+//! is typed (queue or bindings), the search for a direct-connect unit, an
+//! application's number, or a value a decision needs (an extension's end,
+//! a measure's deadline or limit), offered filled in.
 
 use super::{App, Cmd, Effect, Screen};
 use crate::keymap::KeyAction;
@@ -13,6 +15,12 @@ pub enum PromptKind {
     FindUnit,
     /// Opens an application by its number on Enter.
     Jump,
+    /// An extension's end (YYYY-MM-DD), for its confirmation.
+    Until,
+    /// A measure's rectification deadline (YYYY-MM-DD).
+    Deadline,
+    /// 限制并发量's new limit.
+    Limit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,14 +28,38 @@ pub struct Prompt {
     pub kind: PromptKind,
     /// What is typed (the filter's own text lives with its screen).
     pub text: String,
+    /// Why what was typed was refused, until the next key.
+    pub error: Option<String>,
 }
 
 impl Prompt {
     pub fn new(kind: PromptKind) -> Prompt {
+        Prompt::with(kind, String::new())
+    }
+
+    /// A line offered with `text` already typed (a proposed value).
+    pub fn with(kind: PromptKind, text: String) -> Prompt {
         Prompt {
             kind,
-            text: String::new(),
+            text,
+            error: None,
         }
+    }
+
+    /// The line asked again, with why the value was refused.
+    pub fn again(kind: PromptKind, text: String, why: String) -> Prompt {
+        Prompt {
+            error: Some(why),
+            ..Prompt::with(kind, text)
+        }
+    }
+
+    /// Whether it asks for a value (not a filter or a search).
+    pub fn asks_value(&self) -> bool {
+        matches!(
+            self.kind,
+            PromptKind::Until | PromptKind::Deadline | PromptKind::Limit
+        )
     }
 }
 
@@ -46,6 +78,21 @@ pub fn on_action(app: &mut App, a: KeyAction) -> Vec<Cmd> {
             _ => vec![Cmd::Status(app.ctx.t(crate::i18n::Msg::NotANumber).into())],
         },
         (PromptKind::Jump, _) => vec![],
+        (PromptKind::Until, KeyAction::Submit) => app.queue.on_until(&app.ctx, p.text),
+        (PromptKind::Deadline | PromptKind::Limit, KeyAction::Submit) => match &mut app.screen {
+            Screen::Supervise(s) => s.on_prompt(&app.ctx, p.kind, p.text),
+            _ => vec![],
+        },
+        (PromptKind::Deadline | PromptKind::Limit, KeyAction::Cancel) => match &mut app.screen {
+            Screen::Supervise(s) => s.on_prompt_cancel(),
+            _ => vec![],
+        },
+        (PromptKind::Until, KeyAction::Cancel) => vec![],
+        // Other actions keep the line open.
+        (PromptKind::Until | PromptKind::Deadline | PromptKind::Limit, _) => {
+            app.prompt = Some(p);
+            vec![]
+        }
         (PromptKind::Filter, KeyAction::Cancel) => match &mut app.screen {
             Screen::Bindings(b) => b.set_filter(String::new()),
             _ => app.queue.set_filter(&app.ctx, String::new()),
@@ -72,14 +119,23 @@ pub fn on_input(app: &mut App, ev: KeyEvent) -> Vec<Cmd> {
     let Some(p) = app.prompt.as_mut() else {
         return vec![];
     };
+    p.error = None;
     match p.kind {
         PromptKind::FindUnit => {
             edit(&mut p.text);
             vec![]
         }
-        PromptKind::Jump => {
+        PromptKind::Jump | PromptKind::Limit => {
             // Digits only: a number is all it takes.
             if !matches!(ev.code, KeyCode::Char(c) if !c.is_ascii_digit()) {
+                edit(&mut p.text);
+            }
+            vec![]
+        }
+        PromptKind::Until | PromptKind::Deadline => {
+            // A day: digits and dashes, ten at most.
+            let fits = p.text.chars().count() < 10;
+            if !matches!(ev.code, KeyCode::Char(c) if !(fits && (c.is_ascii_digit() || c == '-'))) {
                 edit(&mut p.text);
             }
             vec![]

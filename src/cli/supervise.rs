@@ -7,10 +7,11 @@ use super::args::{Command, MeasureCommand, WarningCommand};
 use super::decide::{report, single, start_batch};
 use super::output;
 use crate::context::{Context, Failure, Outcome};
+use crate::domain::supervision;
 use crate::domain::text::inert;
 use crate::domain::*;
 use crate::store::{BatchOp, BatchParams, DecideItem, Imposition, MeasureEnd, Store, WarningStep};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 /// The default note of a termination for a missed deadline.
 const LAPSED: &str = "整改期限已过，未整改 (the deadline passed unrectified)";
@@ -31,16 +32,12 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
 
 /// A date given as YYYY-MM-DD: the end of that day in Beijing time.
 pub fn date(s: &str) -> Outcome<DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+    supervision::parse_day(s).ok_or_else(|| {
         Failure::usage(format!(
             "日期“{}”无效：应为 YYYY-MM-DD (bad date: use YYYY-MM-DD)",
             inert(s)
         ))
-    })?;
-    let end = d
-        .and_hms_opt(23, 59, 59)
-        .ok_or_else(|| Failure::usage("日期无效 (bad date)"))?;
-    Ok((end - chrono::Duration::hours(8)).and_utc())
+    })
 }
 
 fn kind(s: &str) -> Outcome<MeasureKind> {
@@ -53,8 +50,7 @@ fn kind(s: &str) -> Outcome<MeasureKind> {
 }
 
 fn day(t: Option<DateTime<Utc>>) -> String {
-    t.map(|t| crate::fmt::beijing(t).format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| "—".into())
+    t.map(supervision::day).unwrap_or_else(|| "—".into())
 }
 
 async fn measures(

@@ -78,6 +78,19 @@ impl Executor {
             | Effect::LoadOfficers
             | Effect::LoadUnit { .. }
             | Effect::LoadWork { .. } => self.load(effect).await,
+            Effect::LoadSupervision { now } => Msg::Supervision(
+                self.store
+                    .supervision(&self.officer, now)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from),
+            ),
+            Effect::PreviewEnding { units } => Msg::EndingPreview(
+                self.store
+                    .ending_effects(&units)
+                    .await
+                    .map_err(Failure::from),
+            ),
             Effect::StartBatch { .. }
             | Effect::RunBatch { .. }
             | Effect::LoadBatches
@@ -179,9 +192,17 @@ impl Executor {
                 version,
                 decision,
                 reason,
+                until,
             } => {
                 let result = store
-                    .decide(officer, id, decision, reason.as_deref(), Some(version))
+                    .decide_until(
+                        officer,
+                        id,
+                        decision,
+                        reason.as_deref(),
+                        Some(version),
+                        until,
+                    )
                     .await;
                 Msg::Decided {
                     id,
@@ -195,6 +216,29 @@ impl Executor {
                     .await
                     .map_err(Failure::from),
             ),
+            Effect::ActOnWarning { id, version, step } => {
+                let action = match step {
+                    store::WarningStep::Feedback(_) => Action::WarningFeedback,
+                    store::WarningStep::Close(_) => Action::WarningClose,
+                    store::WarningStep::Escalate(_) => Action::WarningEscalate,
+                };
+                let result = store
+                    .act_on_warning(officer, id, Some(version), &step)
+                    .await;
+                Msg::WarningDone {
+                    action,
+                    subject: id,
+                    result: result.map_err(Failure::from),
+                }
+            }
+            Effect::RaiseWarning { unit, finding } => Msg::WarningDone {
+                action: Action::WarningRaise,
+                subject: unit,
+                result: store
+                    .raise_warning(officer, unit, &finding, None)
+                    .await
+                    .map_err(Failure::from),
+            },
             other => unreachable_effect(other),
         }
     }
@@ -203,9 +247,14 @@ impl Executor {
     async fn batch(&self, effect: Effect, progress: &(dyn Fn(Msg) + Send + Sync)) -> Msg {
         let (store, officer) = (&*self.store, &*self.officer);
         match effect {
-            Effect::StartBatch { op, reason, items } => Msg::BatchStarted(
+            Effect::StartBatch {
+                op,
+                reason,
+                items,
+                params,
+            } => Msg::BatchStarted(
                 store
-                    .create_batch(officer, op, reason.as_deref(), &items)
+                    .create_batch_with(officer, op, reason.as_deref(), &params, &items)
                     .await
                     .map_err(Failure::from),
             ),

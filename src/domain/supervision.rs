@@ -150,10 +150,33 @@ pub fn proposed_until(requested: Option<DateTime<Utc>>, now: DateTime<Utc>) -> D
         .unwrap_or(now + Months::new(12))
 }
 
+/// A day typed as `YYYY-MM-DD`, as its last second in Beijing: a
+/// deadline or an extension runs to the end of the day the officer names.
+pub fn parse_day(s: &str) -> Option<DateTime<Utc>> {
+    let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let end = d.and_hms_opt(23, 59, 59)?;
+    Some((end - chrono::Duration::hours(8)).and_utc())
+}
+
+/// A time as the day it falls on in Beijing, as typed back.
+pub fn day(t: DateTime<Utc>) -> String {
+    crate::fmt::beijing(t).format("%Y-%m-%d").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn a_typed_day_ends_at_midnight_in_beijing() {
+        let t = parse_day(" 2026-12-21 ").unwrap();
+        assert_eq!(t, "2026-12-21T15:59:59Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(day(t), "2026-12-21");
+        for bad in ["", "2026-13-01", "21/12/2026", "2026-12-21x", "\x1b[2J"] {
+            assert_eq!(parse_day(bad), None, "{bad}");
+        }
+    }
 
     fn now() -> DateTime<Utc> {
         "2026-03-02T02:00:00Z".parse().unwrap()

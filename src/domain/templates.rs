@@ -59,6 +59,60 @@ fn of_kind(kind: Kind, stage: Stage) -> &'static [&'static str] {
     }
 }
 
+/// What a supervisor writes: a measure's reason by its kind, a lifting
+/// note, an escalation, a warning's feedback or closing note. The unit
+/// reads them, so each names the finding or what was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SupervisionText {
+    Impose(super::MeasureKind),
+    Lift,
+    Escalate,
+    Feedback,
+    Close,
+}
+
+pub fn supervision(what: SupervisionText) -> Vec<&'static str> {
+    use super::MeasureKind as M;
+    use SupervisionText as S;
+    let v: &[&str] = match what {
+        S::Impose(M::Reminder | M::Interview) => &[
+            "发票开具量异常波动，请核实业务真实性并说明情况。",
+            "接口调用频次超出备案并发，请核查系统配置。",
+        ],
+        S::Impose(M::SuspendInvitations) => &[
+            "使用单位信息与备案不符，整改完成前暂停新增使用单位。",
+            "超过1%的使用单位存在虚开发票等严重违法行为。",
+        ],
+        S::Impose(M::SuspendCapabilities) => &[
+            "违规使用乐企能力，整改完成前暂停使用。",
+            "非公用基础能力的行业资质已失效。",
+        ],
+        S::Impose(M::LimitConcurrency) => &[
+            "接口调用频次超出备案并发，限制并发量至整改完成。",
+            "资格期满未申请延续，限制并发量。",
+        ],
+        S::Impose(M::SuspendAccess) => &[
+            "存在虚开发票风险，整改完成前暂停接入服务。",
+            "风险预警逾期未整改，暂停接入服务。",
+        ],
+        S::Impose(M::Terminate) => &[
+            "存在虚开发票等严重违法行为，终止接入服务。",
+            "整改期限已过仍未整改，终止接入服务。",
+        ],
+        S::Lift => &[
+            "已按要求整改并报送整改报告，经核实解除措施。",
+            "整改情况经核查属实，解除措施。",
+        ],
+        S::Escalate => &["整改期限已过仍未整改，终止接入服务。"],
+        S::Feedback => &["单位已核查，正在整改。", "单位已完成整改并报送整改报告。"],
+        S::Close => &[
+            "整改完成，经核实无误，关闭预警。",
+            "经核查不属于风险事项，关闭预警。",
+        ],
+    };
+    v.to_vec()
+}
+
 /// Reasons any kind may be rejected for at a stage.
 fn of_stage(stage: Stage) -> &'static [&'static str] {
     match stage {

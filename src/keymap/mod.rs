@@ -73,13 +73,32 @@ actions! {
     FailuresOnly = "failures_only", "只看失败", "failures only";
     Export = "export", "导出CSV", "export CSV";
     Resume = "resume", "继续处理未完成项", "run the remaining items";
+    Supervise = "supervise", "监管：措施、风险预警、1%规则、资格到期", "supervision: measures, warnings, the 1% rule, lapsing";
+    Impose = "impose", "采取监管措施", "impose a measure";
+    Terminate = "terminate", "终止接入服务", "terminate access";
+    Lift = "lift", "解除措施（已整改）", "lift (rectified)";
+    Escalate = "escalate", "升级（措施逾期→终止；预警→措施）", "escalate (measure → termination; warning → measure)";
+    Feedback = "feedback", "记录单位反馈", "record the unit's feedback";
+    CloseWarning = "close_warning", "关闭预警（已整改）", "close the warning (rectified)";
+    RaiseWarning = "raise_warning", "发出风险预警", "raise a risk warning";
 }
 
 /// Input modes: each has its own bindings; `global` applies in all but the
 /// text-entry modes.
 pub const MODES: &[&str] = &[
-    "global", "normal", "reason", "confirm", "notice", "help", "filter", "results", "bindings",
-    "unit", "work", "choose",
+    "global",
+    "normal",
+    "reason",
+    "confirm",
+    "notice",
+    "help",
+    "filter",
+    "results",
+    "bindings",
+    "unit",
+    "work",
+    "choose",
+    "supervise",
 ];
 
 #[derive(Debug, Clone, Default)]

@@ -345,34 +345,76 @@ impl Store {
 
     /// What confirming the unit's exit would cancel.
     pub async fn exit_effects(&self, unit: i64) -> Result<ExitEffects> {
-        let (capabilities, authorisations): (i64, i64) = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT (SELECT count(*) FROM capabilities WHERE unit_id = $1 AND active),
-                        (SELECT count(*) FROM authorisations WHERE direct_unit_id = $1 AND active)",
-            )
-            .bind(unit)
-            .fetch_one(p)
-            .await?
+        self.ending_effects(&[unit]).await
+    }
+
+    /// What ending the units' connections would cancel (an exit
+    /// confirmed, access terminated): their bindings, capabilities and
+    /// authorisations, and their invitations and subscriptions in flight
+    /// (the first 200).
+    pub async fn ending_effects(&self, units: &[i64]) -> Result<ExitEffects> {
+        if let Backend::Postgres(p) = &self.backend {
+            // Row-level security hides other counties' applications: the
+            // database counts them for an officer whose unit it is.
+            let (bindings, capabilities, authorisations, in_flight): (i64, i64, i64, String) =
+                sqlx::query_as(
+                    "SELECT n_bindings, n_capabilities, n_authorisations, in_flight::text
+                       FROM leqi_ending_effects($1)",
+                )
+                .bind(units)
+                .fetch_one(p)
+                .await?;
+            #[derive(serde::Deserialize)]
+            struct Row {
+                id: i64,
+                kind: String,
+                state: String,
+                unit_name: String,
+            }
+            let rows: Vec<Row> = super::sql::decode_objects(&in_flight)?;
+            return Ok(ExitEffects {
+                bindings,
+                capabilities,
+                authorisations,
+                in_flight: rows
+                    .into_iter()
+                    .filter_map(|r| {
+                        Some((
+                            r.id,
+                            Kind::parse(&r.kind)?,
+                            State::parse(&r.state)?,
+                            r.unit_name,
+                        ))
+                    })
+                    .collect(),
+            });
+        }
+        let recs = self.records(&[("uid", "bigint")]);
+        let ids = super::sql::id_records(units);
+        let sql = AssertSqlSafe(format!(
+            "{recs} SELECT (SELECT count(*) FROM bindings WHERE direct_unit_id IN (SELECT uid FROM u) AND active),
+                    (SELECT count(*) FROM capabilities WHERE unit_id IN (SELECT uid FROM u) AND active),
+                    (SELECT count(*) FROM authorisations WHERE direct_unit_id IN (SELECT uid FROM u) AND active)"
+        ));
+        let (bindings, capabilities, authorisations): (i64, i64, i64) = on_pool!(self, |p| {
+            sqlx::query_as(sql).bind(&ids).fetch_one(p).await?
         });
         let states: Vec<String> = judge::in_flight_codes()
             .iter()
             .map(|s| format!("'{s}'"))
             .collect();
         let [by_inviter, by_unit] = judge::CASCADE_STOPS;
-        let sql = format!(
-            "SELECT id, kind, state, unit_name FROM applications
-             WHERE ((kind = '{}' AND direct_unit_id = $1) OR (kind = '{}' AND unit_id = $1))
+        let sql = AssertSqlSafe(format!(
+            "{recs} SELECT id, kind, state, unit_name FROM applications
+             WHERE ((kind = '{}' AND direct_unit_id IN (SELECT uid FROM u)) OR (kind = '{}' AND unit_id IN (SELECT uid FROM u)))
                AND state IN ({})
-             ORDER BY id",
+             ORDER BY id LIMIT 200",
             by_inviter.code(),
             by_unit.code(),
             states.join(", ")
-        );
+        ));
         let rows: Vec<InFlightRow> = on_pool!(self, |p| {
-            sqlx::query_as(AssertSqlSafe(sql.clone()))
-                .bind(unit)
-                .fetch_all(p)
-                .await?
+            sqlx::query_as(sql).bind(&ids).fetch_all(p).await?
         });
         let in_flight = rows
             .into_iter()
@@ -386,6 +428,7 @@ impl Store {
             })
             .collect();
         Ok(ExitEffects {
+            bindings,
             capabilities,
             authorisations,
             in_flight,
@@ -485,11 +528,15 @@ impl Store {
             .fetch_one(p)
             .await?
         });
+        let measures = self.measures_of(&[id]).await?;
+        let warnings = self.open_warnings_of(id).await?;
         Ok(UnitView {
             unit,
             applications,
             bound,
             bound_to,
+            measures,
+            warnings,
         })
     }
 

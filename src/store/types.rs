@@ -384,6 +384,8 @@ pub struct Application {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExitEffects {
+    /// Bindings still active (an exit has none left by its confirmation).
+    pub bindings: i64,
     pub capabilities: i64,
     pub authorisations: i64,
     pub in_flight: Vec<(i64, Kind, State, String)>,
@@ -581,6 +583,10 @@ pub struct UnitView {
     pub bound: i64,
     /// Direct-connect units it is bound to, as a user unit.
     pub bound_to: i64,
+    /// Measures in force on it.
+    pub measures: Vec<Measure>,
+    /// Its open risk warnings.
+    pub warnings: Vec<Warning>,
 }
 
 /// A decision an officer took.

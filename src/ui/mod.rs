@@ -7,12 +7,14 @@ mod detail;
 mod modal;
 mod queue;
 mod results;
+pub mod supervise;
 pub mod table;
 pub mod theme;
 mod unit;
 mod work;
 
 use crate::app::{App, Layout, Mode, Screen};
+use crate::domain::supervision;
 use crate::domain::text::inert;
 use crate::fmt::fit;
 use crate::i18n::Msg as L;
@@ -82,6 +84,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
         Screen::Results(r) => layout.list_rows = results::draw(f, app, r, theme, body),
         Screen::Unit(u) => layout.list_rows = unit::draw(f, app, u, theme, body),
         Screen::Work(w) => layout.list_rows = work::draw(f, app, w, theme, body),
+        Screen::Supervise(s) => layout.list_rows = supervise::draw(f, app, s, theme, body),
     }
     draw_footer(f, app, theme, footer);
     if let Some(m) = &app.modal {
@@ -216,6 +219,13 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
                 (KeyAction::FindUnit, _) => app.t(L::HintFind),
                 (KeyAction::Unit, _) => app.t(L::HintUnit),
                 (KeyAction::Batches, _) => app.t(L::HintBatches),
+                (KeyAction::Supervise, _) => app.t(L::HintSupervise),
+                (KeyAction::Impose, _) => app.t(L::HintImpose),
+                (KeyAction::Lift, _) => app.t(L::HintLift),
+                (KeyAction::Escalate, _) => app.t(L::HintEscalate),
+                (KeyAction::Feedback, _) => app.t(L::HintFeedback),
+                (KeyAction::CloseWarning, _) => app.t(L::HintCloseWarning),
+                (KeyAction::Terminate, _) => app.t(L::HintTerminate),
                 (other, _) => other.describe(app.ctx.lang),
             };
             Some((k, label))
@@ -223,10 +233,36 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// What the prompt line asks, and what is typed (a filter's text lives
+/// with its screen).
+fn prompt_line(app: &App, p: &crate::app::Prompt) -> (String, String) {
+    use crate::app::PromptKind as P;
+    let label = match p.kind {
+        P::FindUnit => app.t(L::FindUnitPrompt).to_string(),
+        P::Jump => app.t(L::JumpPrompt).to_string(),
+        P::Until => app.t(L::UntilPrompt).to_string(),
+        P::Limit => app.t(L::LimitPrompt).to_string(),
+        // Refused, the line says why instead (the latest day included).
+        P::Deadline if p.error.is_some() => app.t(L::ColDeadline).to_string(),
+        P::Deadline => {
+            let latest = app.ctx.now() + chrono::Months::new(supervision::MAX_MONTHS);
+            L::DeadlinePrompt.fill(app.ctx.lang, &[&supervision::day(latest)])
+        }
+        P::Filter => app.t(L::Filter).to_string(),
+    };
+    let text = match (p.kind, &app.screen) {
+        (P::Filter, Screen::Bindings(b)) => b.filter.clone(),
+        (P::Filter, _) => app.queue.filter.clone(),
+        _ => p.text.clone(),
+    };
+    (label, text)
+}
+
 fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut spans: Vec<Span> = Vec::new();
     let sel = match &app.screen {
         Screen::Bindings(b) => b.selected.len(),
+        Screen::Supervise(s) => s.selected.len(),
         _ => app.queue.selection.len(),
     };
     if sel > 0 {
@@ -236,17 +272,20 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ));
     }
     if let Some(p) = &app.prompt {
-        let (label, text) = match (p.kind, &app.screen) {
-            (crate::app::PromptKind::FindUnit, _) => (app.t(L::FindUnitPrompt), p.text.clone()),
-            (crate::app::PromptKind::Jump, _) => (app.t(L::JumpPrompt), p.text.clone()),
-            (_, Screen::Bindings(b)) => (app.t(L::Filter), b.filter.clone()),
-            _ => (app.t(L::Filter), app.queue.filter.clone()),
-        };
+        let (label, text) = prompt_line(app, p);
+        // A filter or search reads as `/`; a value asked for, as itself.
+        let slash = if p.asks_value() { "" } else { "/" };
         spans.push(Span::styled(
-            format!(" /{label}{}", app.t(L::Colon)),
+            format!(" {slash}{label}{}", app.t(L::Colon)),
             theme.key,
         ));
         spans.push(Span::raw(format!("{}▏", safe(&text))));
+        if let Some(e) = &p.error {
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            let room = (area.width as usize).saturating_sub(used);
+            let text = crate::fmt::truncate(&format!("  ✗ {}", safe(e)), room);
+            spans.push(Span::styled(text, theme.bad));
+        }
     } else if let Some(s) = &app.status {
         // A status longer than the line is cut with an ellipsis.
         let used: usize = spans.iter().map(|s| s.width()).sum();

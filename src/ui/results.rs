@@ -6,7 +6,7 @@ use crate::app::list::centred;
 use crate::app::{App, ResultsScreen};
 use crate::domain::{FailureKind, ItemOutcome};
 use crate::i18n::Msg as L;
-use crate::store::BatchItem;
+use crate::store::{BatchItem, Target};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
@@ -56,7 +56,7 @@ fn gauge(app: &App, r: &ResultsScreen, theme: &Theme) -> Gauge<'static> {
         .gauge_style(theme.ok)
 }
 
-fn row(app: &App, theme: &Theme, it: &BatchItem, here: bool) -> TableRow {
+fn row(app: &App, theme: &Theme, it: &BatchItem, here: bool, target: Target) -> TableRow {
     let zh = app.ctx.zh();
     let (word, style, mark) = match it.outcome {
         ItemOutcome::Done => (app.t(L::Succeeded), theme.ok, "✓"),
@@ -64,7 +64,12 @@ fn row(app: &App, theme: &Theme, it: &BatchItem, here: bool) -> TableRow {
         ItemOutcome::Failed(FailureKind::Duplicate) => (app.t(L::SkippedRepeat), theme.dim, "–"),
         ItemOutcome::Failed(_) => (app.t(L::Failed), theme.bad, "✗"),
     };
-    let kind = it.kind.map(|k| k.short(zh)).unwrap_or(app.t(L::KindUnbind));
+    let kind = match (it.kind, target) {
+        (Some(k), _) => k.short(zh),
+        (None, Target::Unit) => app.t(L::KindUnit),
+        (None, Target::Measure) => app.t(L::KindMeasure),
+        (None, _) => app.t(L::KindUnbind),
+    };
     let step = match (it.from, it.to) {
         (Some(f), Some(t)) => format!("{}→{}", f.label(zh), t.label(zh)),
         _ => String::new(),
@@ -99,12 +104,16 @@ pub fn draw(f: &mut Frame, app: &App, r: &ResultsScreen, theme: &Theme, area: Re
     .areas(inner);
     f.render_widget(gauge(app, r, theme), bar);
     let vis = r.visible();
+    let target = r
+        .info
+        .as_ref()
+        .map_or(Target::Application, |i| i.op.target());
     let height = list.height.saturating_sub(1);
     let (top, end) = centred(vis.len(), r.cursor, height as usize);
     let rows: Vec<TableRow> = vis[top..end]
         .iter()
         .enumerate()
-        .map(|(i, it)| row(app, theme, it, top + i == r.cursor))
+        .map(|(i, it)| row(app, theme, it, top + i == r.cursor, target))
         .collect();
     let header = vec![
         "",

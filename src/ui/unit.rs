@@ -30,19 +30,27 @@ pub fn draw(f: &mut Frame, app: &App, u: &UnitScreen, theme: &Theme, area: Rect)
         .title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    let [head, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    let watch: Vec<Line> = super::supervise::unit_lines(app, &v.measures, &v.warnings, theme)
+        .into_iter()
+        .map(|l| Line::from(super::table::fit_spans(l.spans, inner.width as usize)))
+        .collect();
+    // What supervises the unit shows first, however little room is left.
+    let head_h = 2 + (watch.len() as u16).min(inner.height.saturating_sub(6));
+    let [head, list] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(inner);
     let state = if facts.direct_connect {
         app.t(L::IsDirect)
     } else {
         app.t(L::NotDirect)
     };
-    let head_lines = vec![
+    let mut head_lines = vec![
         Line::from(format!("{state} · {}", safe(&v.unit.address))),
         Line::from(Span::styled(
             L::BoundCounts.fill(app.ctx.lang, &[&v.bound, &v.bound_to]),
             theme.dim,
         )),
     ];
+    head_lines.extend(watch);
     f.render_widget(Paragraph::new(head_lines), head);
     let height = list.height.saturating_sub(1);
     let (top, end) = centred(v.applications.len(), u.cursor, height as usize);

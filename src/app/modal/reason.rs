@@ -6,7 +6,7 @@ use crate::app::{Cmd, Ctx, Effect, Modal, Screen};
 use crate::domain::*;
 use crate::i18n::Msg as L;
 use crate::keymap::KeyAction;
-use crate::store::{BatchOp, DecideItem};
+use crate::store::{BatchOp, BatchParams, DecideItem, WarningStep};
 use crossterm::event::KeyEvent;
 use tui_textarea::TextArea;
 
@@ -22,7 +22,19 @@ pub enum ReasonTarget {
         op: BatchOp,
         items: Vec<DecideItem>,
         summary: Vec<String>,
+        /// A measure's deadline and limit.
+        params: BatchParams,
     },
+    /// A risk warning's feedback, closing note, or the reason of the
+    /// measure it escalates to (the step's text is the one typed).
+    Warning {
+        id: i64,
+        version: i64,
+        step: WarningStep,
+        summary: Vec<String>,
+    },
+    /// A risk warning raised against a unit: its finding.
+    Raise { unit: i64, name: String },
 }
 
 pub struct ReasonDialog {
@@ -33,6 +45,8 @@ pub struct ReasonDialog {
     pub error: Option<String>,
     pub restored: bool,
     pub draft_key: String,
+    /// The dialog's title, where the target does not say it.
+    pub heading: Option<String>,
 }
 
 fn new_textarea(text: &str) -> TextArea<'static> {
@@ -52,14 +66,26 @@ impl ReasonDialog {
         stage: Option<Stage>,
         unbind: bool,
     ) -> Vec<Cmd> {
+        let templates = crate::domain::templates::reasons(kind, stage, unbind);
+        Self::open_with(target, draft_key, templates, None)
+    }
+
+    /// A dialog with its own templates and title.
+    pub fn open_with(
+        target: ReasonTarget,
+        draft_key: String,
+        templates: Vec<&'static str>,
+        heading: Option<String>,
+    ) -> Vec<Cmd> {
         let d = ReasonDialog {
             target,
             textarea: new_textarea(""),
-            templates: crate::domain::templates::reasons(kind, stage, unbind),
+            templates,
             template: None,
             error: None,
             restored: false,
             draft_key: draft_key.clone(),
+            heading,
         };
         vec![
             Cmd::Open(Modal::Reason(Box::new(d))),
@@ -171,9 +197,28 @@ impl ReasonDialog {
                     version,
                     decision: Decision::Reject,
                     reason: Some(reason),
+                    until: None,
                 }));
             }
-            ReasonTarget::Many { op, items, summary } => {
+            ReasonTarget::Warning {
+                id,
+                version,
+                step,
+                summary,
+            } => cmds.extend(warning_step(ctx, id, version, step, summary, reason)),
+            ReasonTarget::Raise { unit, .. } => {
+                cmds.push(Cmd::Close);
+                cmds.push(Cmd::Run(Effect::RaiseWarning {
+                    unit,
+                    finding: reason,
+                }));
+            }
+            ReasonTarget::Many {
+                op,
+                items,
+                summary,
+                params,
+            } => {
                 let mut lines = summary;
                 lines.push(format!(
                     "{}{}{}",
@@ -191,6 +236,7 @@ impl ReasonDialog {
                         op,
                         reason: Some(reason),
                         items,
+                        params,
                     }),
                 ];
                 cmds.push(Cmd::Open(Modal::confirm(title, lines, then)));
@@ -198,4 +244,40 @@ impl ReasonDialog {
         }
         cmds
     }
+}
+
+/// A warning's step with the text typed: feedback and closing at once, an
+/// escalation after its confirmation (it imposes a measure).
+fn warning_step(
+    ctx: &Ctx,
+    id: i64,
+    version: i64,
+    step: WarningStep,
+    summary: Vec<String>,
+    text: String,
+) -> Vec<Cmd> {
+    let (step, confirm) = match step {
+        WarningStep::Feedback(_) => (WarningStep::Feedback(text.clone()), false),
+        WarningStep::Close(_) => (WarningStep::Close(text.clone()), false),
+        WarningStep::Escalate(m) => (
+            WarningStep::Escalate(crate::store::Imposition {
+                reason: text.clone(),
+                ..m
+            }),
+            true,
+        ),
+    };
+    let run = Cmd::Run(Effect::ActOnWarning { id, version, step });
+    if !confirm {
+        return vec![Cmd::Close, run];
+    }
+    let mut lines = summary;
+    lines.push(format!(
+        "{}{}{}",
+        ctx.t(L::ReasonTitle),
+        ctx.t(L::Colon),
+        crate::fmt::truncate(&text.replace('\n', " "), 60)
+    ));
+    let title = L::EscalateWarning.fill(ctx.lang, &[&id]);
+    vec![Cmd::Open(Modal::confirm(title, lines, vec![run]))]
 }

@@ -5,14 +5,16 @@
 use super::QueueScreen;
 use crate::app::BindingsScreen;
 use crate::app::modal::{Offer, ReasonDialog, ReasonTarget};
+use crate::app::prompt::{Prompt, PromptKind};
 use crate::app::results::{ResultsScreen, batch_title};
 use crate::app::{Cmd, Ctx, Effect, Failure, Modal, Mode, Screen};
+use crate::domain::supervision;
 use crate::domain::text::inert;
 use crate::domain::workflow::{self, Jurisdiction};
 use crate::domain::*;
 use crate::i18n::Msg as L;
 use crate::keymap::KeyAction;
-use crate::store::{Application, BatchOp, DecideItem, ExitEffects, ItemResult};
+use crate::store::{Application, BatchOp, DecideItem, ItemResult};
 use std::collections::BTreeMap;
 
 impl QueueScreen {
@@ -110,6 +112,7 @@ impl QueueScreen {
                 op,
                 reason: None,
                 items,
+                params: Default::default(),
             }),
         ];
         vec![Cmd::Open(Modal::confirm(title, lines, then))]
@@ -119,6 +122,7 @@ impl QueueScreen {
         if !self.selection.is_empty() {
             return self.batch_confirm(ctx);
         }
+        let set_until = self.until.take();
         let (stage, d) = match self.actionable_stage(ctx) {
             Ok(x) => x,
             Err(cmds) => return cmds,
@@ -141,6 +145,29 @@ impl QueueScreen {
         let Ok(step) = workflow::step(d.kind, d.state, Decision::Pass) else {
             return vec![];
         };
+        // A measure in force stops the confirmation outright: said, not offered.
+        let blocked = self.checks.iter().find(|c| {
+            c.id == crate::domain::checks::CheckId::Measures
+                && c.outcome == crate::domain::checks::Outcome::Fail
+        });
+        if let (Some(c), Stage::Confirmation) = (blocked, stage) {
+            let line = format!("{}{}{}", c.id.label(zh), ctx.t(L::Colon), c.detail(zh));
+            return vec![Cmd::Notice(L::CannotAct, vec![line])];
+        }
+        // An extension runs to the end the confirming officer sets,
+        // proposed from its request.
+        let extends = d.kind == Kind::Extension && stage == Stage::Confirmation;
+        let until = set_until.filter(|(id, _)| *id == d.id).map(|u| u.1);
+        if extends && until.is_none() {
+            let requested = d
+                .form
+                .period_end
+                .as_deref()
+                .and_then(supervision::parse_day);
+            let proposed = supervision::proposed_until(requested, ctx.now());
+            let text = supervision::day(proposed);
+            return vec![Cmd::Prompt(Prompt::with(PromptKind::Until, text))];
+        }
         let mut lines = vec![
             format!(
                 "#{} {} · {}",
@@ -166,16 +193,40 @@ impl QueueScreen {
             .as_ref()
             .filter(|_| stage == Stage::Confirmation)
         {
-            lines.extend(exit_lines(ctx, fx));
+            lines.extend(crate::app::supervise::ending_lines(ctx, fx));
+        }
+        if let Some(t) = until {
+            lines.push(L::ExtendsTo.fill(ctx.lang, &[&supervision::day(t)]));
         }
         let then = vec![Cmd::Run(Effect::Decide {
             id: d.id,
             version: d.version,
             decision: Decision::Pass,
             reason: None,
+            until,
         })];
         let title = format!("{}？", step.action.label(zh));
         vec![Cmd::Open(Modal::confirm(title, lines, then))]
+    }
+
+    /// The end typed for an extension: a day after today, then the
+    /// confirmation; a bad one is said and asked again.
+    pub fn on_until(&mut self, ctx: &Ctx, text: String) -> Vec<Cmd> {
+        let again = |why: L| {
+            let p = Prompt::again(PromptKind::Until, text.clone(), ctx.t(why).into());
+            vec![Cmd::Prompt(p)]
+        };
+        let Some(t) = supervision::parse_day(&text) else {
+            return again(L::BadDate);
+        };
+        if t <= ctx.now() {
+            return again(L::UntilPast);
+        }
+        let Some(id) = self.selected_detail().map(|d| d.id) else {
+            return vec![];
+        };
+        self.until = Some((id, t));
+        self.begin_pass(ctx)
     }
 
     pub(super) fn begin_reject(&mut self, ctx: &Ctx) -> Vec<Cmd> {
@@ -192,6 +243,7 @@ impl QueueScreen {
                 op: BatchOp::Decide(Decision::Reject),
                 items,
                 summary,
+                params: Default::default(),
             };
             // One kind selected: its own templates; several: the stage's.
             let mut kinds = self.selection.items.values().map(|(_, k)| *k);
@@ -274,27 +326,4 @@ impl QueueScreen {
         }
         cmds
     }
-}
-
-/// What confirming an exit will cancel, for its confirmation.
-fn exit_lines(ctx: &Ctx, fx: &ExitEffects) -> Vec<String> {
-    let zh = ctx.zh();
-    let mut lines = vec![
-        ctx.t(L::ExitEffects).into(),
-        L::ExitCancels.fill(ctx.lang, &[&fx.capabilities, &fx.authorisations]),
-        L::ExitStops.fill(ctx.lang, &[&fx.in_flight.len()]),
-        ctx.t(L::ExitNoLonger).into(),
-    ];
-    for (id, k, s, name) in fx.in_flight.iter().take(5) {
-        lines.push(format!(
-            "  #{id} {} {} {}",
-            k.label(zh),
-            s.label(zh),
-            inert(name)
-        ));
-    }
-    if fx.in_flight.len() > 5 {
-        lines.push(format!("  … +{}", fx.in_flight.len() - 5));
-    }
-    lines
 }

@@ -95,6 +95,9 @@ pub struct QueueScreen {
     pub pinned: Option<i64>,
     /// Only the items older than the overdue limit.
     pub overdue: bool,
+    /// An extension's end as the confirming officer set it: (application,
+    /// end), used by the confirmation that follows.
+    pub until: Option<(i64, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// The navigator: each stage the officer reaches, with all its kinds
@@ -148,6 +151,7 @@ impl QueueScreen {
             count_seq: 0,
             pinned: None,
             overdue: false,
+            until: None,
         }
     }
 
@@ -465,6 +469,7 @@ impl QueueScreen {
                 self.reload(ctx, 0)
             }
             K::Batches => crate::app::work::WorkScreen::open(ctx),
+            K::Supervise => crate::app::SuperviseScreen::open(ctx, Cmd::Push),
             K::ToggleSelect | K::SelectRange | K::SelectAll | K::ClearSelection => {
                 self.select(ctx, a)
             }

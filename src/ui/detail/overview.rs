@@ -130,6 +130,12 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
             if b > 0 { theme.bad } else { theme.ok },
         )));
     }
+    lines.extend(crate::ui::supervise::unit_lines(
+        app,
+        &d.measures,
+        &d.warnings,
+        theme,
+    ));
     lines.extend(links(app, d, theme));
     for l in inert_lines(&d.form.detail) {
         if !d.form.detail.is_empty() {

@@ -16,6 +16,15 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
     f.render_widget(Clear, r);
     let zh = app.ctx.zh();
     let title = match &d.target {
+        _ if d.heading.is_some() => format!(" {} ", d.heading.as_deref().unwrap_or_default()),
+        ReasonTarget::Warning { id, .. } => format!(" {} #{id} ", app.t(L::ColWarning)),
+        ReasonTarget::Raise { name, .. } => {
+            format!(
+                " {} · {} ",
+                app.t(L::RaiseWarningTitle),
+                super::super::safe(name)
+            )
+        }
         ReasonTarget::One {
             id, action, name, ..
         } => format!(" {} #{id} {} ", action.label(zh), name),
@@ -44,7 +53,17 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
         Constraint::Length(1),
     ])
     .areas(inner);
-    let mut h = vec![Span::styled(app.t(L::ReasonHint), theme.dim)];
+    // A decision's reason is read by the applicant; supervision's texts by
+    // the unit, and all are kept in the audit trail.
+    let hint_text = match &d.target {
+        ReasonTarget::Many {
+            op: crate::store::BatchOp::Decide(_) | crate::store::BatchOp::Unbind,
+            ..
+        }
+        | ReasonTarget::One { .. } => L::ReasonHint,
+        _ => L::SupervisionHint,
+    };
+    let mut h = vec![Span::styled(app.t(hint_text), theme.dim)];
     if d.restored {
         h.push(Span::styled(
             format!(" · {}", app.t(L::DraftRestored)),
