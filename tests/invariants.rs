@@ -1,5 +1,6 @@
-//! Property: random sequences of decisions and unbindings by random
-//! officers never break the workflow's invariants.
+//! Property: random sequences of decisions, unbindings and supervision
+//! measures (imposed, lifted, escalated; one at a time or as batches) by
+//! random officers never break the workflow's invariants.
 
 mod common;
 use common::*;
@@ -31,6 +32,19 @@ enum Op {
         pass: bool,
         unbind: bool,
     },
+    /// A measure on direct-connect units (as a batch when several).
+    Impose {
+        units: Vec<usize>,
+        officer: usize,
+        kind: usize,
+        reason: &'static str,
+    },
+    /// Measures in force lifted or escalated to termination.
+    End {
+        picks: Vec<usize>,
+        officer: usize,
+        escalate: bool,
+    },
 }
 
 const REASONS: [&str; 3] = ["材料不全", "  ", "信用级别不符"];
@@ -47,6 +61,10 @@ fn op() -> impl Strategy<Value = Op> {
                 picks.extend(again);
                 Op::Batch { picks, officer, pass, unbind }
             }),
+        2 => (prop::collection::vec(0..40usize, 1..4), 0..21usize, 0..7usize, 0..3usize)
+            .prop_map(|(units, officer, kind, r)| Op::Impose { units, officer, kind, reason: REASONS[r] }),
+        1 => (prop::collection::vec(0..8usize, 1..3), 0..21usize, prop::bool::weighted(0.3))
+            .prop_map(|(picks, officer, escalate)| Op::End { picks, officer, escalate }),
     ]
 }
 
@@ -57,6 +75,8 @@ struct World {
     officers: Vec<Officer>,
     items: Vec<i64>,
     bindings: Vec<i64>,
+    /// Direct-connect units at the start.
+    units: Vec<i64>,
     /// Per application: (version, state-changing audit events) at the start.
     baseline: HashMap<i64, (i64, i64)>,
     audit_start: i64,
@@ -90,6 +110,14 @@ async fn setup(db: &TestDb) -> World {
         .into_iter()
         .map(|r| r.0)
         .collect();
+    let units = pairs(
+        &store,
+        "SELECT id, name FROM units WHERE direct_connect ORDER BY id",
+    )
+    .await
+    .into_iter()
+    .map(|r| r.0)
+    .collect();
     let baseline = snapshot(&store).await;
     let audit_start = scalar(&store, "SELECT COALESCE(max(id), 0) FROM audit_events").await;
     let mut acting = HashMap::new();
@@ -102,6 +130,7 @@ async fn setup(db: &TestDb) -> World {
         officers,
         items,
         bindings,
+        units,
         baseline,
         audit_start,
     }
@@ -172,10 +201,147 @@ async fn apply(w: &World, op: &Op) {
                 note(w, true);
             }
         }
+        Op::Impose { .. } | Op::End { .. } => supervise(w, op).await,
     }
 }
 
+/// A measure imposed or ended, through the batch runner when it names
+/// more than one.
+async fn supervise(w: &World, op: &Op) {
+    let (o, items, batch_op, params, text) = match op {
+        Op::Impose {
+            units,
+            officer,
+            kind,
+            reason,
+        } => {
+            let kind = MeasureKind::ALL[*kind];
+            let items: Vec<i64> = units.iter().map(|u| w.units[u % w.units.len()]).collect();
+            let params = BatchParams {
+                limit: (kind == MeasureKind::LimitConcurrency).then_some(10),
+                ..BatchParams::default()
+            };
+            (officer, items, BatchOp::Impose(kind), params, *reason)
+        }
+        Op::End {
+            picks,
+            officer,
+            escalate,
+        } => {
+            let in_force = pairs(
+                &w.store,
+                "SELECT id, kind FROM measures WHERE state = 'in_force' ORDER BY id",
+            )
+            .await;
+            if in_force.is_empty() {
+                return;
+            }
+            let items = picks
+                .iter()
+                .map(|p| in_force[p % in_force.len()].0)
+                .collect();
+            let how = if *escalate {
+                BatchOp::Escalate
+            } else {
+                BatchOp::Lift
+            };
+            (officer, items, how, BatchParams::default(), "已整改")
+        }
+        _ => return,
+    };
+    let items: Vec<DecideItem> = items
+        .into_iter()
+        .map(|id| DecideItem { id, version: None })
+        .collect::<Vec<_>>();
+    let o = &w.officers[o % w.officers.len()];
+    let s = &w.acting[&o.login];
+    if items.len() > 1 {
+        if let Ok(id) = s
+            .create_batch_with(o, batch_op, Some(text), &params, &items)
+            .await
+        {
+            let info = s.run_batch(o, &id, 2, |_, _| true).await.unwrap();
+            note_measured(w, info.done > 0);
+        }
+        return;
+    }
+    let done = match batch_op {
+        BatchOp::Impose(kind) => {
+            let what = Imposition {
+                kind,
+                reason: text.into(),
+                deadline: None,
+                limit: params.limit,
+                warning: None,
+            };
+            s.impose(o, &items, &what, None).await
+        }
+        BatchOp::Lift => {
+            s.end_measures(o, &items, MeasureEnd::Lift, text, None)
+                .await
+        }
+        _ => {
+            s.end_measures(o, &items, MeasureEnd::Escalate, text, None)
+                .await
+        }
+    };
+    note_measured(w, done.is_ok_and(|r| r.iter().all(|r| r.ok())));
+}
+
+/// Supervision's invariants: every measure's imposition and end audited
+/// on its unit's chain; nothing confirmed that a measure in force then
+/// blocked; a terminated unit holds nothing.
+async fn check_supervision(w: &World) {
+    let s = &w.store;
+    let unaudited = scalar(
+        s,
+        "SELECT count(*) FROM measures m WHERE NOT EXISTS (SELECT 1 FROM audit_events e
+             WHERE e.measure_id = m.id AND e.unit_id = m.unit_id AND e.action = 'measure_impose')
+          OR (m.state IN ('lifted', 'escalated') AND NOT EXISTS (SELECT 1 FROM audit_events e
+             WHERE e.measure_id = m.id AND e.action IN ('measure_lift', 'measure_escalate')))",
+    )
+    .await;
+    assert_eq!(unaudited, 0, "a measure without its audit event");
+    let confirmed_while_blocked = scalar(
+        s,
+        &format!(
+            "SELECT count(*) FROM audit_events e JOIN applications a ON a.id = e.application_id
+               JOIN measures m ON m.unit_id = CASE WHEN a.kind = 'invitation' THEN a.direct_unit_id ELSE a.unit_id END
+               JOIN audit_events i ON i.measure_id = m.id AND i.action = 'measure_impose'
+              WHERE e.id > {} AND e.action = 'confirm_pass' AND i.id < e.id
+                AND NOT EXISTS (SELECT 1 FROM audit_events x WHERE x.measure_id = m.id
+                                AND x.action IN ('measure_lift', 'measure_escalate') AND x.id < e.id)
+                AND ((m.kind = 'suspend_invitations' AND a.kind = 'invitation')
+                  OR (m.kind = 'suspend_capabilities' AND a.kind = 'subscription')
+                  OR (m.kind IN ('suspend_access', 'terminate') AND a.kind <> 'exit'))",
+            w.audit_start
+        ),
+    )
+    .await;
+    assert_eq!(
+        confirmed_while_blocked, 0,
+        "confirmed while a measure blocked it"
+    );
+    let terminated_left = scalar(
+        s,
+        "SELECT count(*) FROM measures m JOIN units u ON u.id = m.unit_id
+          WHERE m.kind = 'terminate' AND m.state = 'in_force' AND (u.direct_connect
+             OR EXISTS (SELECT 1 FROM bindings b WHERE b.direct_unit_id = u.id AND b.active)
+             OR EXISTS (SELECT 1 FROM capabilities c WHERE c.unit_id = u.id AND c.active))",
+    )
+    .await;
+    assert_eq!(terminated_left, 0, "a terminated unit still connected");
+    let two = scalar(
+        s,
+        "SELECT count(*) FROM (SELECT 1 FROM measures WHERE state = 'in_force'
+            GROUP BY unit_id, kind HAVING count(*) > 1) d",
+    )
+    .await;
+    assert_eq!(two, 0, "one measure of a kind in force per unit");
+}
+
 async fn check(w: &World) {
+    check_supervision(w).await;
     let s = &w.store;
     // No state change without its audit event.
     for (id, (v, n)) in snapshot(s).await {
@@ -231,7 +397,15 @@ async fn check(w: &World) {
     let batches = pairs(s, "SELECT CAST(0 AS BIGINT), id || '|' || op FROM batches").await;
     for (_, row) in batches {
         let (b, op) = row.rsplit_once('|').unwrap();
-        let unbind = op == "unbind";
+        // What the batch's own events are: by what its items are.
+        let own = match op {
+            "unbind" => "e.action = 'unbind' AND e.binding_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')",
+            "lift" | "escalate" => "e.action IN ('measure_lift', 'measure_escalate') AND e.measure_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')",
+            o if o.starts_with("impose:") => "e.action = 'measure_impose' AND e.unit_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')",
+            _ => "e.application_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')
+                  AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')",
+        }
+        .replace("{b}", b);
         let done = scalar(
             s,
             &format!(
@@ -241,12 +415,7 @@ async fn check(w: &World) {
         .await;
         let events = scalar(
             s,
-            &format!(
-                "SELECT count(*) FROM audit_events e WHERE e.batch_id = '{b}' AND (
-                    ({unbind} AND e.action = 'unbind' AND e.binding_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}'))
-                 OR (NOT {unbind} AND e.application_id IN (SELECT item_id FROM batch_items i WHERE i.batch_id = '{b}')
-                     AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')))"
-            ),
+            &format!("SELECT count(*) FROM audit_events e WHERE e.batch_id = '{b}' AND {own}"),
         )
         .await;
         assert_eq!(events, done, "batch {b}: audit events against items done");
@@ -308,6 +477,21 @@ static DONE: [std::sync::atomic::AtomicUsize; 2] = [
     std::sync::atomic::AtomicUsize::new(0),
 ];
 
+/// Supervision operations that did something: measures must be exercised,
+/// not only refused.
+static MEASURED: [std::sync::atomic::AtomicUsize; 2] = [
+    std::sync::atomic::AtomicUsize::new(0),
+    std::sync::atomic::AtomicUsize::new(0),
+];
+
+fn note_measured(w: &World, done: bool) {
+    note(w, done);
+    if done {
+        MEASURED[usize::from(!w.store.is_embedded())]
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 fn note(w: &World, done: bool) {
     if done {
         DONE[usize::from(!w.store.is_embedded())].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -319,6 +503,7 @@ fn run(pg: bool, cases: u32) {
         return;
     }
     let before = DONE[usize::from(pg)].load(std::sync::atomic::Ordering::SeqCst);
+    let measured = MEASURED[usize::from(pg)].load(std::sync::atomic::Ordering::SeqCst);
     let rt = tokio::runtime::Runtime::new().unwrap();
     proptest!(ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }, |(ops in prop::collection::vec(op(), 1..60))| {
         rt.block_on(async {
@@ -338,6 +523,10 @@ fn run(pg: bool, cases: u32) {
         DONE[usize::from(pg)].load(std::sync::atomic::Ordering::SeqCst) > before,
         "some operation succeeded ({})",
         if pg { "postgres" } else { "sqlite" }
+    );
+    assert!(
+        MEASURED[usize::from(pg)].load(std::sync::atomic::Ordering::SeqCst) > measured,
+        "some measure was imposed or ended"
     );
 }
 
