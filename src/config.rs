@@ -55,6 +55,9 @@ pub struct Config {
     pub theme: Option<String>,
     /// Items older than this many days are marked overdue.
     pub overdue_days: Option<i64>,
+    /// How long a claim (领取) lasts before it lapses, in minutes; the
+    /// console renews it while it holds the item.
+    pub claim_minutes: Option<i64>,
 }
 
 /// Keys that belong to the deployment, not to a personal file.
@@ -100,6 +103,10 @@ impl Config {
             return Err(bad(
                 "overdue_days 应在 1 到 3650 之间 (overdue_days must be 1 to 3650)".into(),
             ));
+        }
+        if let Some(m) = c.claim_minutes {
+            crate::domain::claim::lease_minutes(m)
+                .map_err(|e| bad(format!("claim_minutes: {e}")))?;
         }
         Ok(c)
     }

@@ -51,15 +51,20 @@ fn usage(e: clap::Error) -> ! {
         std::process::exit(0);
     }
     let text = e.to_string();
+    // clap's message runs over lines (the missing arguments below the
+    // first): joined into one, up to the usage it appends.
+    let joined = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let first = match e.kind() {
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "缺少子命令或参数 (a subcommand or argument is missing)"
         }
-        _ => text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .unwrap_or("")
-            .trim_start_matches("error: "),
+        _ => joined.trim_start_matches("error: "),
     };
     fail(
         2,

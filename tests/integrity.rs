@@ -66,7 +66,13 @@ fn a_batch_is_a_set() {
         let events = |id: &str| {
             rt.block_on(count(
                 &s,
-                &format!("SELECT count(*) FROM audit_events WHERE application_id = {id}"),
+                &format!("SELECT count(*) FROM audit_events WHERE application_id = {id} AND to_state IS NOT NULL"),
+            ))
+        };
+        let claims = |id: &str| {
+            rt.block_on(count(
+                &s,
+                &format!("SELECT count(*) FROM audit_events WHERE application_id = {id} AND action = 'claim'"),
             ))
         };
         // One id named three times: decided once, the repeats said.
@@ -116,6 +122,8 @@ fn a_batch_is_a_set() {
         assert_eq!(v["batch"]["total"], 2);
         assert_eq!(o.status.code(), Some(0), "repeats are skipped, not failed");
         assert_eq!((events(&a), events(&b)), (1, 1));
+        // The batch claimed each item once, and its decision ended the claim.
+        assert_eq!((claims(&a), claims(&b)), (1, 1));
         // Confirming an invitation listed twice: one binding, one authorisation.
         let inv = rt.block_on(pairs(&s, "SELECT a.id, CAST(a.direct_unit_id AS TEXT) || ':' || CAST(a.unit_id AS TEXT) FROM applications a
             WHERE a.kind = 'invitation' AND a.state = 'pending_confirmation' AND a.county_id = '13301010000'

@@ -84,6 +84,42 @@ pub enum Command {
         /// else the end its request names, else a year.
         #[arg(long, value_name = "DATE")]
         until: Option<String>,
+        /// Decide items another officer has claimed, taking them over;
+        /// needs --reason, which is audited with the take-over.
+        #[arg(long, requires = "reason")]
+        take_over: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim (领取) applications: nobody else decides them while the claim
+    /// lasts. Held by another: refused (exit 5) unless taken over.
+    Claim {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        /// How long the claim lasts (1 to 480; default 15, or the config
+        /// file's claim_minutes).
+        #[arg(long, value_name = "N")]
+        minutes: Option<i64>,
+        /// Take over items another officer holds; needs --reason.
+        #[arg(long, requires = "reason")]
+        take_over: bool,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End your claims on applications.
+    Release {
+        #[arg(required = true)]
+        ids: Vec<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claims in force that you can see: who holds what, until when.
+    Claims {
+        /// Only your own.
+        #[arg(long)]
+        mine: bool,
         #[arg(long)]
         json: bool,
     },

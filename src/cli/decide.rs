@@ -17,6 +17,7 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         version,
         from_file,
         until,
+        take_over,
         json,
     } = cmd
     else {
@@ -26,18 +27,39 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let items = collect_items(ids, from_file.as_deref(), *version)?;
     let decision = decision.decision();
     let until = until.as_deref().map(super::supervise::date).transpose()?;
+    let minutes = super::claim::lease(ctx, None)?;
+    let take = reason.as_deref().filter(|_| *take_over);
     if let Some(one) = single(&items) {
+        // One decision is one transaction, which is its own claim: the
+        // database refuses it while another officer holds the item. Taken
+        // over, the take-over is claimed (and audited) first.
+        let claimed = match take {
+            Some(_) => store.claim(&officer, &[one.id], minutes, take).await?,
+            None => vec![],
+        };
+        if let Some(f) = claimed.iter().find_map(|c| c.error.as_ref()) {
+            return Err(Failure {
+                code: f.kind.exit_code(),
+                message: f.message.clone(),
+            });
+        }
+        // A pass takes no reason: one given with --take-over was the take-over's.
+        let reason = reason
+            .as_deref()
+            .filter(|_| take.is_none() || decision == Decision::Reject);
         let r = store
-            .decide_until(
-                &officer,
-                one.id,
-                decision,
-                reason.as_deref(),
-                one.version,
-                until,
-            )
-            .await?;
-        return report(&[r], *json);
+            .decide_until(&officer, one.id, decision, reason, one.version, until)
+            .await;
+        // A decision ends its claim; a refusal leaves none behind.
+        if !r.as_ref().is_ok_and(|r| r.ok()) && claimed.iter().any(|c| c.ok()) {
+            store.release(&officer, &[one.id]).await?;
+        }
+        return report(&[r?], *json);
+    }
+    if take.is_some() {
+        // Taken over before the batch, which then renews them as its own.
+        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        store.claim(&officer, &ids, minutes, take).await?;
     }
     let op = BatchOp::Decide(decision);
     let params = BatchParams {

@@ -6,6 +6,7 @@ pub mod args;
 mod audit;
 mod batch;
 mod bindings;
+mod claim;
 mod decide;
 mod history;
 mod officers;
@@ -51,6 +52,7 @@ async fn dispatch(store: &mut Store, cmd: &Command, ctx: &Context) -> Outcome<i3
         C::Show { id, json } => show::run(store, *id, *json).await,
         C::Decide { .. } => decide::decide(store, ctx, cmd).await,
         C::Unbind { .. } => decide::unbind(store, ctx, cmd).await,
+        C::Claim { .. } | C::Release { .. } | C::Claims { .. } => claim::run(store, ctx, cmd).await,
         C::Bindings { unit, all, json } => bindings::run(store, unit, *all, *json).await,
         C::History { id, json } => history::run(store, *id, *json).await,
         C::Batch { action } => batch::run(store, ctx, action).await,

@@ -43,6 +43,8 @@ pub struct Subject {
     pub measures: Vec<MeasureKind>,
     /// For extensions: the end of the period asked for.
     pub period_end: Option<DateTime<Utc>>,
+    /// The claim on it: holder and lease end, live or lapsed.
+    pub claim: Option<(String, DateTime<Utc>)>,
 }
 
 impl Subject {
@@ -69,6 +71,8 @@ pub enum Refusal {
     Forbidden(Forbidden),
     ReasonRequired,
     Precondition(Precondition),
+    /// Another officer's live claim holds it.
+    Held(super::claim::Held),
 }
 
 /// What a final step does beyond the state change.
@@ -269,6 +273,11 @@ pub fn decision(
     if decision == Decision::Reject && !has_reason {
         return Err(Refusal::ReasonRequired);
     }
+    let now = asked.now.unwrap_or_else(Utc::now);
+    let claim = s.claim.as_ref().map(|(who, until)| (who.as_str(), *until));
+    if let Some(h) = super::claim::held_by_other(&officer.login, s.id, claim, now) {
+        return Err(Refusal::Held(h));
+    }
     if s.kind == Kind::Exit && decision == Decision::Pass {
         exit_precondition(s.bound_user_units).map_err(Refusal::Precondition)?;
     }
@@ -283,7 +292,6 @@ pub fn decision(
         return Err(Refusal::Precondition(Precondition::Measure(m)));
     }
     let until = (confirming && s.kind == Kind::Extension).then(|| {
-        let now = asked.now.unwrap_or_else(Utc::now);
         asked
             .until
             .unwrap_or_else(|| super::supervision::proposed_until(s.period_end, now))

@@ -34,6 +34,7 @@ fn subject(kind: Kind, state: State) -> Subject {
         already_subscribed: false,
         measures: vec![],
         period_end: None,
+        claim: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod claim;
 pub mod judge;
 pub mod model;
 pub mod outcome;

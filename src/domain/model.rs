@@ -186,6 +186,10 @@ coded!(
     WarningFeedback = "warning_feedback", "记录预警反馈", "warning feedback recorded";
     WarningClose = "warning_close", "关闭风险预警", "warning closed";
     WarningEscalate = "warning_escalate", "预警转为措施", "warning escalated";
+    Claim = "claim", "领取", "claimed";
+    TakeOver = "take_over", "接手", "taken over";
+    Release = "release", "放弃领取", "claim released";
+    ClaimLapse = "claim_lapse", "领取到期", "claim lapsed";
 });
 
 coded!(

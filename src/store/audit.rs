@@ -129,6 +129,23 @@ pub(crate) struct NewAudit<'a> {
     pub reason: Option<&'a str>,
 }
 
+impl<'a> NewAudit<'a> {
+    /// An event on an application that does not move it (a claim).
+    pub fn on_application(id: i64, action: Action, reason: Option<&'a str>) -> NewAudit<'a> {
+        NewAudit {
+            application_id: Some(id),
+            binding_id: None,
+            unit_id: None,
+            measure_id: None,
+            warning_id: None,
+            action: action.code(),
+            from: None,
+            to: None,
+            reason,
+        }
+    }
+}
+
 /// An event as `append_events` passes it to the insert.
 #[derive(serde::Serialize)]
 struct Rec<'a> {

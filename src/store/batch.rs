@@ -329,6 +329,21 @@ impl Store {
             .filter(|(seq, _)| !decided.contains(seq))
             .collect();
         let mut done = decided.len() as i64;
+        // A batch of decisions claims its items in one step first: items
+        // another officer holds are refused, naming the holder, as each
+        // chunk comes; what is not decided is released at the end.
+        let claimed: Vec<i64> = match info.op {
+            BatchOp::Decide(_) => {
+                let ids: Vec<i64> = todo.iter().map(|(_, it)| it.id).collect();
+                self.claim(officer, &ids, crate::domain::claim::DEFAULT_MINUTES, None)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.ok())
+                    .map(|c| c.id)
+                    .collect()
+            }
+            _ => vec![],
+        };
         for part in todo.chunks(chunk.max(1)) {
             let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
             let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
@@ -372,9 +387,11 @@ impl Store {
             }
             done += seqs.len() as i64;
             if !progress(done, info.total) {
+                self.release(officer, &claimed).await?;
                 return self.batch(id).await;
             }
         }
+        self.release(officer, &claimed).await?;
         let mut tx = self.begin().await?;
         if self.is_embedded() {
             tx.execute(

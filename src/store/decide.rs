@@ -35,6 +35,10 @@ struct SubjectRow {
     already_subscribed: bool,
     /// Kinds of the measures in force on the unit concerned, comma-joined.
     measures: Option<String>,
+    /// The claim on it: holder and lease end.
+    holder: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_time")]
+    holder_until: Option<DateTime<Utc>>,
 }
 
 impl SubjectRow {
@@ -81,6 +85,7 @@ impl SubjectRow {
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
                     .map(|t| t.and_utc())
             }),
+            claim: self.holder.zip(self.holder_until),
         })
     }
 }
@@ -269,6 +274,9 @@ impl Store {
         let applied = self.apply_steps(&mut tx, &actor, &planned).await?;
         self.report_lost(&mut tx, &mut results, &applied).await?;
         planned.retain(|p| applied.contains(&p.id));
+        // A decided item's claim ends with the decision.
+        let decided: Vec<i64> = planned.iter().map(|p| p.id).collect();
+        self.drop_claims(&mut tx, &actor, &decided, false).await?;
         self.audit_steps(&mut tx, &actor, reason, &planned).await?;
         self.apply_consequences(&mut tx, &actor, &planned).await?;
         self.write_results(&mut tx, batch, items, &flatten(&results, items))
@@ -322,7 +330,7 @@ impl Store {
     }
 
     /// What the rules read of each application, by id.
-    async fn load_subjects(
+    pub(super) async fn load_subjects(
         &self,
         tx: &mut Tx,
         ids: &[i64],
@@ -341,7 +349,9 @@ impl Store {
                  'already_subscribed', CASE WHEN a.kind = 'subscription' THEN EXISTS (SELECT 1 FROM capabilities c
                      WHERE c.unit_id = a.unit_id AND c.active AND c.capability = COALESCE({capability}, '{default}')) ELSE FALSE END,
                  'measures', (SELECT group_concat(m.kind, ',') FROM measures m WHERE m.state = 'in_force'
-                     AND m.unit_id = CASE WHEN a.kind = 'invitation' THEN a.direct_unit_id ELSE a.unit_id END)",
+                     AND m.unit_id = CASE WHEN a.kind = 'invitation' THEN a.direct_unit_id ELSE a.unit_id END),
+                 'holder', (SELECT c.officer FROM claims c WHERE c.application_id = a.id),
+                 'holder_until', (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id)",
                 capability = self.json_text("a.form", "capability"),
                 default = judge::DEFAULT_CAPABILITY,
             ))

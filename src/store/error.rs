@@ -42,6 +42,9 @@ pub enum Error {
         "重复：{0} 在本批中已列出，只办理一次 (repeated: {0} is listed earlier in this batch and is done once)"
     )]
     Repeated(i64),
+    /// Another officer's live claim holds the item.
+    #[error("{0}")]
+    Held(crate::domain::claim::Held),
     /// A refusal the database raised, by its SQLSTATE.
     #[error("{message}")]
     Database { kind: FailureKind, message: String },
@@ -57,7 +60,7 @@ impl Error {
         match self {
             Error::NotFound(_) => FailureKind::NotFound,
             Error::Forbidden(_) | Error::NotYourBatch { .. } => FailureKind::Forbidden,
-            Error::Conflict(_) => FailureKind::Conflict,
+            Error::Conflict(_) | Error::Held(_) => FailureKind::Conflict,
             Error::Precondition(_) => FailureKind::Precondition,
             Error::Invalid(_) => FailureKind::Invalid,
             Error::Repeated(_) => FailureKind::Duplicate,
@@ -107,6 +110,7 @@ impl From<Refusal> for Error {
                 Error::Invalid(crate::domain::validate::ReasonError::Empty.to_string())
             }
             Refusal::Precondition(p) => Error::Precondition(p),
+            Refusal::Held(h) => Error::Held(h),
         }
     }
 }

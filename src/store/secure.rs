@@ -60,6 +60,19 @@ impl ResultRow {
         }
     }
 
+    /// Held by another: `held|officer|lease end`.
+    fn held(&self) -> Error {
+        let rest = self.detail.strip_prefix("held|").unwrap_or(&self.detail);
+        let (who, until) = rest.rsplit_once('|').unwrap_or((rest, ""));
+        Error::Held(crate::domain::claim::Held {
+            id: self.id,
+            officer: who.to_string(),
+            until: DateTime::parse_from_rfc3339(until)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|_| now()),
+        })
+    }
+
     fn precondition(&self) -> Precondition {
         let (what, n) = self.detail.split_once(':').unwrap_or((&self.detail, ""));
         match what {
@@ -122,11 +135,33 @@ impl ResultRow {
                 crate::domain::validate::ReasonError::Empty.to_string(),
             )),
             "LQ004" => Err(Error::Precondition(self.precondition())),
+            "LQ007" => Err(self.held()),
             other => Err(Error::Database {
                 kind: FailureKind::Error,
                 message: format!("数据库返回未知结果 {other} (unknown result code)"),
             }),
         }
+    }
+}
+
+/// The error of a refused verdict code (`leqi_claim`'s rows).
+pub(crate) fn verdict_error(id: i64, code: &str, detail: &str) -> Error {
+    let row = ResultRow {
+        id,
+        code: code.to_string(),
+        detail: detail.to_string(),
+        action: None,
+        from_state: None,
+        to_state: None,
+        version: None,
+        cur_state: None,
+        cur_version: None,
+        by_officer: None,
+        at: None,
+    };
+    match row.result(Target::Application) {
+        Ok(_) => Error::Invalid(format!("未知结果 {code} (unknown result)")),
+        Err(e) => e,
     }
 }
 

@@ -1,0 +1,107 @@
+//! `claim`, `release`, `claims`: who works on what. A claim held by
+//! another officer is refused with exit 5 (a conflict), naming the holder
+//! and until when.
+
+use super::args::Command;
+use super::output;
+use crate::context::{Context, Failure, Outcome};
+use crate::domain::claim;
+use crate::domain::text::inert;
+use crate::store::{ClaimResult, Store};
+
+pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
+    match cmd {
+        Command::Claim {
+            ids,
+            minutes,
+            take_over,
+            reason,
+            json,
+        } => {
+            let officer = ctx.officer(store).await?;
+            let minutes = lease(ctx, *minutes)?;
+            let reason = if *take_over { reason.as_deref() } else { None };
+            let results = store.claim(&officer, ids, minutes, reason).await?;
+            report(&results, *json)
+        }
+        Command::Release { ids, json } => {
+            let officer = ctx.officer(store).await?;
+            let gone = store.release(&officer, ids).await?;
+            if *json {
+                output::json(&gone);
+            } else {
+                for id in ids {
+                    if gone.contains(id) {
+                        output::line(&format!("{id}：已放弃领取 (released)"));
+                    } else {
+                        output::note(&format!("{id}：您没有领取 (not claimed by you)"));
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Claims { mine, json } => {
+            let officer = ctx.officer(store).await?;
+            let list = store.claims(&officer, *mine).await?;
+            if *json {
+                output::json(&list);
+                return Ok(0);
+            }
+            let now = crate::store::now();
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.application_id.to_string(),
+                        inert(c.unit_name.as_deref().unwrap_or("—")).into(),
+                        inert(&c.officer).into(),
+                        output::local(c.expires_at),
+                        format!("{} 分", claim::minutes_left(c.expires_at, now)),
+                        c.taken_from
+                            .as_deref()
+                            .map(|f| format!("接手自 {}", inert(f)))
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            output::rows(&["编号", "单位", "领取人", "到期", "剩余", "说明"], &rows);
+            Ok(0)
+        }
+        _ => Ok(2),
+    }
+}
+
+/// The lease asked for: the flag, else the config file's, else 15 minutes.
+pub(super) fn lease(ctx: &Context, minutes: Option<i64>) -> Outcome<i64> {
+    let m = minutes
+        .or(ctx.config.claim_minutes)
+        .unwrap_or(claim::DEFAULT_MINUTES);
+    claim::lease_minutes(m).map_err(Failure::usage)
+}
+
+/// Each item's claim; the exit code is the first failure's (5 when held).
+fn report(results: &[ClaimResult], json: bool) -> Outcome<i32> {
+    if json {
+        output::json(&results);
+    }
+    let mut code = 0;
+    for r in results {
+        match &r.error {
+            None if !json => output::line(&format!(
+                "{}：已领取至 {} (claimed)",
+                r.id,
+                r.until.map(output::local).unwrap_or_default()
+            )),
+            None => {}
+            Some(f) => {
+                if !json {
+                    output::note(&format!("{}：{}", r.id, f.message));
+                }
+                if code == 0 {
+                    code = f.kind.exit_code();
+                }
+            }
+        }
+    }
+    Ok(code)
+}
