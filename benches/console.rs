@@ -49,6 +49,7 @@ async fn app_on(url: &str) -> (Store, App, Executor, f64) {
         workflow: store.workflow.clone(),
         thresholds: store.thresholds.clone(),
         overdue_days: 7,
+        claim_minutes: 15,
         clock: None,
         names: Default::default(),
     });

@@ -118,7 +118,10 @@ async fn reject_with_a_chinese_reason_through_the_dialog() {
     type_text(&mut c.app, &c.exec, "某某技术").await;
     press(&mut c.app, &c.exec, "enter").await;
     assert_eq!(c.app.queue.window.selected().unwrap().id, 1);
-    let audits = scalar(&c.store, "SELECT count(*) FROM audit_events").await;
+    // Decisions: the events that move an application (opening the dialog
+    // claims it, which is audited too).
+    let decisions = "SELECT count(*) FROM audit_events WHERE to_state IS NOT NULL";
+    let audits = scalar(&c.store, decisions).await;
     press(&mut c.app, &c.exec, "r ctrl-s").await;
     let Some(Modal::Reason(d)) = &c.app.modal else {
         panic!("the dialog stays open")
@@ -128,10 +131,13 @@ async fn reject_with_a_chinese_reason_through_the_dialog() {
         "an empty reason is refused in the dialog"
     );
     assert!(screen_text(&c.app, 80, 24).contains("请填写理由"));
+    assert_eq!(scalar(&c.store, decisions).await, audits, "nothing written");
+    let claimed =
+        "SELECT count(*) FROM claims WHERE application_id = 1 AND officer = 'mouxian-zhao'";
     assert_eq!(
-        scalar(&c.store, "SELECT count(*) FROM audit_events").await,
-        audits,
-        "nothing written"
+        scalar(&c.store, claimed).await,
+        1,
+        "the open dialog holds it"
     );
     type_text(&mut c.app, &c.exec, "缺少授权委托书，\n请补充后重新申请。").await;
     press(&mut c.app, &c.exec, "ctrl-s").await;
@@ -183,8 +189,14 @@ async fn a_draft_survives_cancel_and_a_conflict() {
     };
     assert!(d.restored);
     assert_eq!(d.text(), "草稿：材料待核", "offered again");
-    // Meanwhile another officer accepts it.
+    // Meanwhile another officer takes it over and accepts it.
     let qian = c.store.officer("mouxian-qian").await.unwrap();
+    let taken = c
+        .store
+        .claim(&qian, &[id], 15, Some("赵一不在"))
+        .await
+        .unwrap();
+    assert!(taken[0].ok());
     c.store
         .decide(&qian, id, Decision::Pass, None, None)
         .await
@@ -480,7 +492,12 @@ async fn another_officers_change_refreshes_the_view_in_place() {
     press(&mut c.app, &c.exec, "r").await;
     let before: Vec<i64> = c.app.queue.window.rows.iter().map(|r| r.id).collect();
     let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
-    assert!(fx.is_empty());
+    // Only the claim the dialog took is checked (a take-over is said at once).
+    assert!(
+        fx.iter()
+            .all(|e| matches!(e, leqi_console::app::Effect::CheckClaims { .. })),
+        "{fx:?}"
+    );
     assert!(c.app.live.stale);
     assert_eq!(
         before,

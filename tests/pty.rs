@@ -467,3 +467,120 @@ fn two_officers_in_two_terminals_on_one_queue() {
         });
     }
 }
+
+/// Claims between two consoles on one database, on both backends: A
+/// claims, B sees A's name and the time left, B's decision is refused
+/// naming A, B takes over with a reason and A is told; B's console dies,
+/// its lease lapses (the test ages it in the database: its clock) and A
+/// decides.
+#[test]
+fn claims_between_two_terminals() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let pg = rt.block_on(common::fresh_pg());
+    let dir = tempfile::tempdir().unwrap();
+    let mut urls = vec![demo_db(dir.path())];
+    if let Some(db) = &pg {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+            .args(["--database", &db.url, "demo", "--scale", "300"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        urls.push(db.url.clone());
+    }
+    for url in urls {
+        let (ha, hb) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let za = common::login_url(&url, "mouxian-zhao");
+        let qb = common::login_url(&url, "mouxian-qian");
+        let mut a = Pty::spawn(&["--database", &za, "--officer", "mouxian-zhao"], ha.path());
+        let mut b = Pty::spawn(&["--database", &qb, "--officer", "mouxian-qian"], hb.path());
+        a.wait_for("版本 1");
+        b.wait_for("版本 1");
+        let id = detail_id(&a);
+        assert_eq!(detail_id(&b), id);
+        a.send(b"c");
+        a.wait_for(&format!("已领取 #{id}"));
+        // B's table and detail name the holder and the time left.
+        let seen = Instant::now();
+        b.wait_for("〔赵一·15分〕");
+        b.wait_for("正在处理：赵一 · 还剩 15 分");
+        eprintln!("{url}: B saw A's claim after {:?}", seen.elapsed());
+        // B cannot start a decision on it, nor decide it from a script.
+        b.send(b"a");
+        b.wait_for("按 T 接手");
+        b.send(b"\x1b");
+        let cli = std::process::Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+            .args([
+                "--database",
+                &qb,
+                "--officer",
+                "mouxian-qian",
+                "decide",
+                "pass",
+            ])
+            .arg(id.to_string())
+            .env("HOME", hb.path())
+            .output()
+            .unwrap();
+        assert_eq!(cli.status.code(), Some(5), "{url}: held is a conflict");
+        assert!(String::from_utf8_lossy(&cli.stderr).contains("mouxian-zhao"));
+        // B takes it over with a reason; A is told who and why.
+        b.send(b"T");
+        b.wait_for(&format!("接手 #{id}"));
+        b.send("赵一请假，由我接手".as_bytes());
+        b.send(b"\x13");
+        b.wait_for(&format!("已接手 #{id}"));
+        a.wait_for(&format!("钱一 接手了申请 #{id}：赵一请假，由我接手"));
+        a.send(b"\x1b");
+        a.wait_for("〔钱一·15分〕");
+        // B's console dies holding it (kill -9): nothing releases the claim.
+        let pid = b.child.process_id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        assert!(killed.unwrap().success());
+        b.wait_exit();
+        rt.block_on(async {
+            let s = Store::open(&url).await.unwrap();
+            let held = common::pairs(&s, "SELECT application_id, officer FROM claims").await;
+            assert_eq!(held, vec![(id, "mouxian-qian".to_string())], "{url}");
+            // The clock moves past the lease's end.
+            common::exec(
+                &s,
+                "UPDATE claims SET claimed_at = '2020-01-01T00:00:00+00:00', expires_at = '2020-01-01T00:15:00+00:00'",
+            )
+            .await;
+        });
+        a.send(b"R");
+        a.wait_for("● 最新");
+        a.send(b"a");
+        a.wait_for("y 确认");
+        a.send(b"y");
+        a.wait_for(&format!("#{id} 受理"));
+        a.send(b"q");
+        assert_eq!(a.wait_exit(), 0);
+        rt.block_on(async {
+            let s = Store::open(&url).await.unwrap();
+            let trail = common::pairs(
+                &s,
+                &format!(
+                    "SELECT id, action || ':' || officer FROM audit_events WHERE application_id = {id} AND action <> 'submit' ORDER BY id"
+                ),
+            )
+            .await;
+            let trail: Vec<String> = trail.into_iter().map(|(_, a)| a).collect();
+            assert_eq!(
+                trail,
+                [
+                    "claim:mouxian-zhao",
+                    "take_over:mouxian-qian",
+                    // Starting the pass claims it: the lapse is recorded first.
+                    "claim_lapse:mouxian-zhao",
+                    "claim:mouxian-zhao",
+                    "accept:mouxian-zhao"
+                ],
+                "{url}"
+            );
+            assert_eq!(common::scalar(&s, "SELECT count(*) FROM claims").await, 0);
+        });
+    }
+}

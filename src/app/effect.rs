@@ -139,6 +139,38 @@ pub enum Effect {
     LoadDraft {
         key: String,
     },
+    /// Claim items for a lease (renewing the officer's own), taking them
+    /// over from another with a reason.
+    Claim {
+        ids: Vec<i64>,
+        minutes: i64,
+        take_over: Option<String>,
+        why: ClaimWhy,
+    },
+    Release {
+        ids: Vec<i64>,
+    },
+    /// The claims on items this console holds, as they are now.
+    CheckClaims {
+        ids: Vec<i64>,
+    },
+    /// The officer works in this queue (None: no longer); who else does.
+    Presence {
+        queue: Option<String>,
+    },
+}
+
+/// Why the console claims: the answer is handled accordingly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimWhy {
+    /// A decision was started on it (the dialog opened).
+    Start,
+    /// The claim key.
+    Key,
+    /// The console renewing what it holds.
+    Renew,
+    /// Taken over from another officer, with a reason.
+    TakeOver,
 }
 
 impl Effect {
@@ -222,4 +254,14 @@ pub enum Msg {
     /// Another officer changed the database (or the watch reconnected and
     /// may have missed a notice): what is shown may be stale.
     Changed,
+    Claimed {
+        why: ClaimWhy,
+        result: Result<Vec<crate::store::ClaimResult>, Failure>,
+    },
+    Released(Result<Vec<i64>, Failure>),
+    ClaimsChecked(Result<Vec<crate::store::Claim>, Failure>),
+    Presence(Result<Vec<String>, Failure>),
+    /// Half a minute passed: leases to renew, presence to say, minutes
+    /// left to count down.
+    Tick,
 }

@@ -5,6 +5,7 @@
 //! the screen that asked. Synchronous: it never awaits and does no I/O.
 
 pub mod bindings;
+pub mod claims;
 pub mod effect;
 pub mod list;
 pub mod modal;
@@ -17,7 +18,7 @@ pub mod unit;
 pub mod work;
 
 pub use bindings::BindingsScreen;
-pub use effect::{Effect, Failure, Msg, PageMode};
+pub use effect::{ClaimWhy, Effect, Failure, Msg, PageMode};
 pub use modal::{Modal, ReasonDialog, ReasonTarget};
 pub use mode::Mode;
 pub use prompt::{Prompt, PromptKind};
@@ -45,6 +46,8 @@ pub struct Ctx {
     pub workflow: Workflow,
     pub thresholds: ThresholdTable,
     pub overdue_days: i64,
+    /// How long a claim lasts (renewed while held).
+    pub claim_minutes: i64,
     /// A fixed "now" for tests; None is the clock.
     pub clock: Option<chrono::DateTime<chrono::Utc>>,
     /// Officers' names by login, to say who did what.
@@ -141,6 +144,7 @@ pub struct App {
     pub prompt: Option<Prompt>,
     pub status: Option<String>,
     pub live: Live,
+    pub claims: claims::Claims,
     pub quit: bool,
 }
 
@@ -166,6 +170,7 @@ impl App {
             prompt: None,
             status: None,
             live: Live::default(),
+            claims: Default::default(),
             quit: false,
         }
     }
@@ -251,10 +256,15 @@ impl App {
     /// Carries out an action in the top layer.
     pub fn act(&mut self, a: KeyAction) -> Vec<Effect> {
         self.status = None;
+        let on_queue = matches!(self.screen, Screen::Queue);
         let cmds = if let Some(m) = self.modal.as_mut() {
             m.on_action(&self.ctx, a)
         } else if self.prompt.is_some() {
             prompt::on_action(self, a)
+        } else if on_queue && a == KeyAction::Claim {
+            self.claim_key()
+        } else if on_queue && a == KeyAction::TakeOver {
+            self.take_over_key()
         } else {
             match &mut self.screen {
                 Screen::Queue => self.queue.on_action(&self.ctx, a),
@@ -280,7 +290,7 @@ impl App {
 
     /// A message from an effect, to the layer that asked for it.
     pub fn on_msg(&mut self, msg: Msg) -> Vec<Effect> {
-        if !matches!(msg, Msg::BatchProgress { .. } | Msg::Changed) {
+        if !matches!(msg, Msg::BatchProgress { .. } | Msg::Changed | Msg::Tick) {
             self.live.busy = self.live.busy.saturating_sub(1);
         }
         let cmds = self.route(msg);
@@ -308,6 +318,26 @@ impl App {
                 self.queue.on_msg(&self.ctx, msg)
             }
             Msg::Changed => self.on_changed(),
+            m @ (Msg::Claimed { .. }
+            | Msg::Released(_)
+            | Msg::ClaimsChecked(_)
+            | Msg::Presence(_)
+            | Msg::Tick) => self.on_claim_msg(m),
+            Msg::Decided {
+                id,
+                decision,
+                result,
+            } => {
+                let done = result.is_ok();
+                let mut cmds = self.after_decided(id, done);
+                let m = Msg::Decided {
+                    id,
+                    decision,
+                    result,
+                };
+                cmds.extend(self.queue.on_msg(&self.ctx, m));
+                cmds
+            }
             Msg::DraftLoaded { key, text } => match self.modal.as_mut() {
                 Some(Modal::Reason(d)) => d.on_draft(&key, text),
                 _ => vec![],
@@ -383,7 +413,8 @@ impl App {
     fn on_changed(&mut self) -> Vec<Cmd> {
         self.live.changes += 1;
         self.live.stale = true;
-        vec![]
+        // A claim held here may have been taken over: said at once.
+        self.check_held()
     }
 
     /// A refresh owed since a change was heard, once nothing is under the
@@ -438,6 +469,14 @@ impl App {
             };
             match c {
                 Cmd::Run(e) => {
+                    if let Effect::Claim {
+                        why: ClaimWhy::Start,
+                        ids,
+                        ..
+                    } = &e
+                    {
+                        self.claims.starting = ids.first().copied();
+                    }
                     if let Effect::LoadPage {
                         seq,
                         mode: PageMode::Replace(_) | PageMode::Refresh(_) | PageMode::Last,
@@ -480,6 +519,7 @@ impl App {
                 Cmd::Quit => self.quit = true,
             }
         }
+        self.settle_started(&mut fx);
         fx
     }
 

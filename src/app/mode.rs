@@ -99,6 +99,7 @@ impl Mode {
             Mode::Normal => &[
                 K::Pass,
                 K::Reject,
+                K::Claim,
                 K::Filter,
                 K::ToggleSelect,
                 K::NextTab,

@@ -96,8 +96,44 @@ impl Executor {
             | Effect::LoadBatches
             | Effect::LoadBatch { .. }
             | Effect::ExportBatch { .. } => self.batch(effect, progress).await,
+            Effect::Claim { .. }
+            | Effect::Release { .. }
+            | Effect::CheckClaims { .. }
+            | Effect::Presence { .. } => self.claims(effect).await,
             other => self.write(other).await,
         })
+    }
+
+    /// Claims, releases and presence.
+    async fn claims(&self, effect: Effect) -> Msg {
+        let (store, officer) = (&*self.store, &*self.officer);
+        match effect {
+            Effect::Claim {
+                ids,
+                minutes,
+                take_over,
+                why,
+            } => Msg::Claimed {
+                why,
+                result: store
+                    .claim(officer, &ids, minutes, take_over.as_deref())
+                    .await
+                    .map_err(Failure::from),
+            },
+            Effect::Release { ids } => {
+                Msg::Released(store.release(officer, &ids).await.map_err(Failure::from))
+            }
+            Effect::CheckClaims { ids } => {
+                Msg::ClaimsChecked(store.claims_on(&ids).await.map_err(Failure::from))
+            }
+            Effect::Presence { queue } => Msg::Presence(
+                store
+                    .presence(officer, queue.as_deref())
+                    .await
+                    .map_err(Failure::from),
+            ),
+            _ => Msg::Released(Ok(vec![])),
+        }
     }
 
     /// Reads for the screens.

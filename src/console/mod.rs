@@ -103,6 +103,10 @@ async fn build_app(ctx: &Context, store: &Store, officer: crate::domain::Officer
         workflow: store.workflow.clone(),
         thresholds: store.thresholds.clone(),
         overdue_days: ctx.config.overdue_days.unwrap_or(7),
+        claim_minutes: ctx
+            .config
+            .claim_minutes
+            .unwrap_or(crate::domain::claim::DEFAULT_MINUTES),
         clock: None,
         names: Default::default(),
     });
@@ -157,6 +161,16 @@ pub async fn run(ctx: Context) -> Outcome<i32> {
     }
     drop(term);
     drop(guard);
+    // What this console held is released, and it leaves the queue; a
+    // console that dies instead lets its leases lapse.
+    let held = app.held_claims();
+    let gone = async {
+        if !held.is_empty() {
+            let _ = store.release(&runner.exec.officer, &held).await;
+        }
+        let _ = store.presence(&runner.exec.officer, None).await;
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), gone).await;
     // A clean exit closes every connection, so that SQLite checkpoints and
     // removes its -wal and -shm files.
     if let Some((stop, task)) = watcher {
@@ -182,6 +196,10 @@ async fn event_loop(
     let sig = |k| signal(k).map_err(|e| Failure::other(e.to_string()));
     let (mut sigterm, mut hup) = (sig(SignalKind::terminate())?, sig(SignalKind::hangup())?);
     let mut events = EventStream::new();
+    // Leases renewed, presence said, minutes left counted down.
+    let mut heartbeat =
+        tokio::time::interval(Duration::from_secs(crate::domain::claim::RENEW_SECONDS / 2));
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut tick = tokio::time::interval(Duration::from_millis(150));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stats = FrameStats::default();
@@ -210,6 +228,10 @@ async fn event_loop(
             },
             Some(m) = rx.recv() => {
                 let fx = app.on_msg(m);
+                runner.spawn(app, fx);
+            }
+            _ = heartbeat.tick() => {
+                let fx = app.on_msg(Msg::Tick);
                 runner.spawn(app, fx);
             }
             _ = tick.tick(), if app.live.busy > 0 => {

@@ -8,7 +8,9 @@ const ROW_COLUMNS: &str = "a.id, a.kind, a.state, a.version, a.uscc, a.unit_name
     CASE WHEN a.kind = 'exit' THEN (SELECT count(*) FROM bindings b WHERE b.direct_unit_id = a.unit_id AND b.active) ELSE 0 END AS bound,
     (SELECT u.direct_connect FROM units u WHERE u.id = a.unit_id) AS unit_direct,
     (SELECT count(*) FROM applications s WHERE s.unit_id = a.unit_id AND s.kind = a.kind AND s.id <> a.id
-        AND s.acting_bureau IS NOT NULL) AS siblings";
+        AND s.acting_bureau IS NOT NULL) AS siblings,
+    (SELECT c.officer FROM claims c WHERE c.application_id = a.id) AS holder,
+    (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id) AS holder_until";
 
 fn sort_columns(sort: Sort) -> (&'static str, bool) {
     // (column, ascending)
@@ -87,6 +89,8 @@ struct QueueDbRow {
     bound: i64,
     unit_direct: bool,
     siblings: i64,
+    holder: Option<String>,
+    holder_until: Option<DateTime<Utc>>,
 }
 
 impl QueueDbRow {
@@ -115,6 +119,7 @@ impl QueueDbRow {
             unit_id: self.unit_id,
             siblings: self.siblings,
             obsolete: crate::domain::judge::obsolete(kind, state, self.unit_direct),
+            holder: self.holder.zip(self.holder_until),
         })
     }
 }

@@ -203,6 +203,8 @@ pub struct QueueRow {
     pub siblings: i64,
     /// Made moot by a decision on another application of the unit.
     pub obsolete: Option<crate::domain::judge::Obsolete>,
+    /// Who has claimed it, until when (the lease may have run out).
+    pub holder: Option<(String, DateTime<Utc>)>,
 }
 
 impl QueueRow {

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// How long a console goes without a notice before it reloads anyway.
+const BACKSTOP: Duration = Duration::from_secs(30);
+
 /// Tells a console when another connection changed the database.
 pub enum Watch {
     /// LISTEN on a dedicated connection; a reconnect may have lost notices.
@@ -48,7 +51,12 @@ impl Watch {
     pub async fn changed(&mut self) -> Result<()> {
         match self {
             Watch::Postgres(l) => {
-                match l.try_recv().await? {
+                // A slow poll as a backstop: a notice lost some other way
+                // than a reconnect is caught within half a minute.
+                let Ok(got) = tokio::time::timeout(BACKSTOP, l.try_recv()).await else {
+                    return Ok(());
+                };
+                match got? {
                     // Several officers' commits arrive together: take them all.
                     Some(_) => {
                         while let Ok(Ok(Some(_))) =

@@ -193,8 +193,22 @@ fn who(app: &App, room: usize) -> String {
         .unwrap_or_else(|| crate::fmt::truncate(&format!(" {title} │ {name} · {b}"), room))
 }
 
+/// Who else works in the same queue now.
+fn presence(app: &App) -> String {
+    let others = &app.claims.others;
+    match others.len() {
+        0 => String::new(),
+        1 | 2 => {
+            let names: Vec<String> = others.iter().map(|l| safe(app.ctx.name_of(l))).collect();
+            let names = names.join(app.t(L::ListSep));
+            format!("{} │ ", L::AlsoHere.fill(app.ctx.lang, &[&names]))
+        }
+        n => format!("{} │ ", L::AlsoHereMany.fill(app.ctx.lang, &[&n])),
+    }
+}
+
 fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let right = format!("{} ", freshness(app));
+    let right = format!("{}{} ", presence(app), freshness(app));
     let room = (area.width as usize).saturating_sub(crate::fmt::width(&right) + 1);
     let left = who(app, room);
     let line = Line::from(vec![Span::raw(fit(&left, room + 1)), Span::raw(right)]);

@@ -196,6 +196,13 @@ fn name_cell(app: &App, theme: &Theme, r: &QueueRow) -> Vec<Span<'static>> {
         return vec![Span::styled(format!("⊘ {note}"), theme.warn)];
     }
     let mut spans = Vec::new();
+    // Who works on it, first: another officer's claim stops a decision.
+    if let Some((who, left)) = crate::app::claims::other_holder(&app.ctx, r) {
+        let m = L::MarkHeld.fill(app.ctx.lang, &[&safe(app.ctx.name_of(who)), &left]);
+        spans.push(Span::styled(m, theme.warn));
+    } else if crate::app::claims::own_claim(&app.ctx, r).is_some() {
+        spans.push(Span::styled(app.t(L::MarkMine), theme.ok));
+    }
     if r.obsolete.is_some() {
         spans.push(Span::styled(app.t(L::MarkObsolete), theme.bad));
     }

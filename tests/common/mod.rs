@@ -202,6 +202,7 @@ pub async fn console_app(
         workflow: store.workflow.clone(),
         thresholds: store.thresholds.clone(),
         overdue_days: 7,
+        claim_minutes: 15,
         clock,
         names: Default::default(),
     });

@@ -35,6 +35,8 @@ pub enum ReasonTarget {
     },
     /// A risk warning raised against a unit: its finding.
     Raise { unit: i64, name: String },
+    /// Another officer's claim taken over: why.
+    TakeOver { id: i64 },
 }
 
 pub struct ReasonDialog {
@@ -206,6 +208,15 @@ impl ReasonDialog {
                 step,
                 summary,
             } => cmds.extend(warning_step(ctx, id, version, step, summary, reason)),
+            ReasonTarget::TakeOver { id } => {
+                cmds.push(Cmd::Close);
+                cmds.push(Cmd::Run(Effect::Claim {
+                    ids: vec![id],
+                    minutes: ctx.claim_minutes,
+                    take_over: Some(reason),
+                    why: crate::app::ClaimWhy::TakeOver,
+                }));
+            }
             ReasonTarget::Raise { unit, .. } => {
                 cmds.push(Cmd::Close);
                 cmds.push(Cmd::Run(Effect::RaiseWarning {

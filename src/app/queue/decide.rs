@@ -17,6 +17,16 @@ use crate::keymap::KeyAction;
 use crate::store::{Application, BatchOp, DecideItem, ItemResult};
 use std::collections::BTreeMap;
 
+/// Starting a decision claims the item: nobody else decides it meanwhile.
+fn claim_start(ctx: &Ctx, id: i64) -> Cmd {
+    Cmd::Run(Effect::Claim {
+        ids: vec![id],
+        minutes: ctx.claim_minutes,
+        take_over: None,
+        why: crate::app::ClaimWhy::Start,
+    })
+}
+
 impl QueueScreen {
     /// The selection as batch items, each at the version the officer saw.
     fn selected_items(&self) -> Vec<DecideItem> {
@@ -40,6 +50,16 @@ impl QueueScreen {
         {
             let note = self.handled_note(ctx, id).unwrap_or_default();
             return Err(vec![Cmd::Notice(L::Conflict, vec![note])]);
+        }
+        // Another officer holds it: said with who and how long, not begun.
+        if self.pinned.is_none()
+            && let Some((who, left)) = self
+                .window
+                .selected()
+                .and_then(|r| crate::app::claims::other_holder(ctx, r))
+        {
+            let lines = crate::app::claims::held_lines(ctx, who, left);
+            return Err(vec![Cmd::Notice(L::Held, lines)]);
         }
         let Some(d) = self.selected_detail() else {
             let why = match (self.window.selected(), self.pinned) {
@@ -206,7 +226,10 @@ impl QueueScreen {
             until,
         })];
         let title = format!("{}？", step.action.label(zh));
-        vec![Cmd::Open(Modal::confirm(title, lines, then))]
+        vec![
+            Cmd::Open(Modal::confirm(title, lines, then)),
+            claim_start(ctx, d.id),
+        ]
     }
 
     /// The end typed for an extension: a day after today, then the
@@ -264,13 +287,16 @@ impl QueueScreen {
             action: step.action,
             name: inert(&d.unit.facts.name).into_owned(),
         };
-        ReasonDialog::open(
+        let id = d.id;
+        let mut cmds = ReasonDialog::open(
             target,
-            format!("app-{}", d.id),
+            format!("app-{id}"),
             Some(d.kind),
             Some(stage),
             false,
-        )
+        );
+        cmds.push(claim_start(ctx, id));
+        cmds
     }
 
     pub(super) fn on_decided(

@@ -216,6 +216,7 @@ mod tests {
             unit_id: id,
             siblings: 0,
             obsolete: None,
+            holder: None,
         }
     }
 

@@ -40,6 +40,25 @@ pub(super) fn code_mark(code: &str, app: &App) -> String {
     }
 }
 
+/// Who holds the application shown, and how long for.
+fn holder_note(app: &App) -> String {
+    let Some(r) = app.queue.window.selected() else {
+        return String::new();
+    };
+    if app.queue.detail.as_ref().is_none_or(|d| d.id != r.id) {
+        return String::new();
+    }
+    let ctx = &app.ctx;
+    if let Some((who, left)) = crate::app::claims::other_holder(ctx, r) {
+        let who = super::safe(ctx.name_of(who));
+        return format!(" · {}", L::HeldBy.fill(ctx.lang, &[&who, &left]));
+    }
+    match crate::app::claims::own_claim(ctx, r) {
+        Some(left) => format!(" · {}", L::HeldMine.fill(ctx.lang, &[&left])),
+        None => String::new(),
+    }
+}
+
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.ctx.zh();
     let title = match &app.queue.detail {
@@ -58,6 +77,9 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ),
         None => app.t(L::NoSelection).to_string(),
     };
+    let title = format!("{title}{}", holder_note(app));
+    // The title is cut with an ellipsis, never by the border.
+    let title = crate::fmt::truncate(&title, area.width.saturating_sub(5) as usize);
     let block = super::pane(theme, app.queue.focus == Focus::Detail, title);
     let inner = block.inner(area);
     f.render_widget(block, area);

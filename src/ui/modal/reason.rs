@@ -18,6 +18,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
     let title = match &d.target {
         _ if d.heading.is_some() => format!(" {} ", d.heading.as_deref().unwrap_or_default()),
         ReasonTarget::Warning { id, .. } => format!(" {} #{id} ", app.t(L::ColWarning)),
+        ReasonTarget::TakeOver { id } => format!(" {} #{id} ", app.t(L::Held)),
         ReasonTarget::Raise { name, .. } => {
             format!(
                 " {} · {} ",
@@ -61,6 +62,7 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
             ..
         }
         | ReasonTarget::One { .. } => L::ReasonHint,
+        ReasonTarget::TakeOver { .. } => L::TakeOverHint,
         _ => L::SupervisionHint,
     };
     let mut h = vec![Span::styled(app.t(hint_text), theme.dim)];

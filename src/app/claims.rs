@@ -1,0 +1,292 @@
+//! Claims as this console holds them: taken when a decision starts (or by
+//! the claim key), renewed while held, ended when the decision is made or
+//! abandoned, on quit, or by another officer's take-over, which this
+//! console hears of at once. Also who else works in the same queue.
+
+use super::{App, ClaimWhy, Cmd, Ctx, Effect, Msg, ReasonDialog, ReasonTarget, Screen};
+use crate::domain::FailureKind;
+use crate::domain::claim;
+use crate::i18n::Msg as L;
+use crate::keymap::KeyAction;
+use crate::store::{Claim, ClaimResult, QueueRow};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Default)]
+pub struct Claims {
+    /// What this console holds, with each lease's end.
+    pub held: BTreeMap<i64, DateTime<Utc>>,
+    /// Claimed with the key: abandoning a dialog keeps these.
+    pub explicit: BTreeSet<i64>,
+    /// The item whose decision was started: its claim ends with the dialog.
+    pub starting: Option<i64>,
+    /// Other officers working in the same queue now.
+    pub others: Vec<String>,
+    ticks: u64,
+}
+
+/// Another officer's live claim on a row: who, and minutes left.
+pub fn other_holder<'a>(ctx: &Ctx, r: &'a QueueRow) -> Option<(&'a str, i64)> {
+    let (who, until) = r.holder.as_ref()?;
+    let left = claim::minutes_left(*until, ctx.now());
+    (who != &ctx.officer.login && left > 0).then_some((who.as_str(), left))
+}
+
+/// The officer's own live claim on a row: minutes left.
+pub fn own_claim(ctx: &Ctx, r: &QueueRow) -> Option<i64> {
+    let (who, until) = r.holder.as_ref()?;
+    let left = claim::minutes_left(*until, ctx.now());
+    (who == &ctx.officer.login && left > 0).then_some(left)
+}
+
+/// What the officer is told of another's claim: who, how long, how to
+/// take it over.
+pub fn held_lines(ctx: &Ctx, who: &str, left: i64) -> Vec<String> {
+    let keys = ctx.keys(super::Mode::Normal, KeyAction::TakeOver);
+    vec![
+        L::HeldBy.fill(ctx.lang, &[&crate::ui::safe(ctx.name_of(who)), &left]),
+        L::HeldHint.fill(ctx.lang, &[&keys]),
+    ]
+}
+
+impl App {
+    fn selected_row(&self) -> Option<&QueueRow> {
+        match self.screen {
+            Screen::Queue => self.queue.window.selected(),
+            _ => None,
+        }
+    }
+
+    /// The claim key: the row under the cursor claimed, or released when
+    /// it is the officer's own.
+    pub(super) fn claim_key(&mut self) -> Vec<Cmd> {
+        let Some(r) = self.selected_row() else {
+            return vec![Cmd::Status(self.t(L::NothingSelected).into())];
+        };
+        let id = r.id;
+        if self.claims.held.contains_key(&id) || own_claim(&self.ctx, r).is_some() {
+            self.claims.held.remove(&id);
+            self.claims.explicit.remove(&id);
+            return vec![
+                Cmd::Run(Effect::Release { ids: vec![id] }),
+                Cmd::Status(L::ReleasedNow.fill(self.ctx.lang, &[&id])),
+            ];
+        }
+        if let Some((who, left)) = other_holder(&self.ctx, r) {
+            return vec![Cmd::Notice(L::Held, held_lines(&self.ctx, who, left))];
+        }
+        self.claims.explicit.insert(id);
+        vec![Cmd::Run(Effect::Claim {
+            ids: vec![id],
+            minutes: self.ctx.claim_minutes,
+            take_over: None,
+            why: ClaimWhy::Key,
+        })]
+    }
+
+    /// The take-over key: a reason, then the claim taken over.
+    pub(super) fn take_over_key(&mut self) -> Vec<Cmd> {
+        let Some(r) = self.selected_row() else {
+            return vec![Cmd::Status(self.t(L::NothingSelected).into())];
+        };
+        let Some((who, _)) = other_holder(&self.ctx, r) else {
+            return vec![Cmd::Status(self.t(L::NotHeld).into())];
+        };
+        let name = crate::ui::safe(self.ctx.name_of(who));
+        let heading = L::TakeOverTitle.fill(self.ctx.lang, &[&r.id, &name]);
+        let target = ReasonTarget::TakeOver { id: r.id };
+        ReasonDialog::open_with(target, format!("take-{}", r.id), vec![], Some(heading))
+    }
+
+    pub(super) fn on_claim_msg(&mut self, msg: Msg) -> Vec<Cmd> {
+        match msg {
+            Msg::Claimed {
+                why,
+                result: Ok(rs),
+            } => self.on_claimed(why, rs),
+            Msg::Claimed {
+                why,
+                result: Err(f),
+            } => {
+                if why == ClaimWhy::Start {
+                    self.claims.starting = None;
+                }
+                vec![Cmd::Status(self.ctx.said(&f))]
+            }
+            Msg::Released(Err(f)) => vec![Cmd::Status(self.ctx.said(&f))],
+            Msg::ClaimsChecked(Ok(list)) => self.on_checked(list),
+            Msg::Presence(Ok(others)) => {
+                self.claims.others = others;
+                vec![]
+            }
+            Msg::Presence(Err(f)) | Msg::ClaimsChecked(Err(f)) => {
+                tracing::warn!("claims: {}", f.message);
+                vec![]
+            }
+            Msg::Tick => self.on_tick(),
+            _ => vec![],
+        }
+    }
+
+    fn on_claimed(&mut self, why: ClaimWhy, rs: Vec<ClaimResult>) -> Vec<Cmd> {
+        let mut cmds = Vec::new();
+        for r in rs {
+            // A decision started and abandoned (or made) before its claim
+            // came back: the claim is not kept.
+            let abandoned = why == ClaimWhy::Start && self.claims.starting != Some(r.id);
+            match (&r.error, r.until) {
+                (None, Some(_)) if abandoned => {
+                    cmds.push(Cmd::Run(Effect::Release { ids: vec![r.id] }))
+                }
+                (None, Some(until)) => {
+                    self.claims.held.insert(r.id, until);
+                    let at = crate::fmt::beijing(until).format("%H:%M").to_string();
+                    match why {
+                        ClaimWhy::Key => cmds.push(Cmd::Status(
+                            L::ClaimedNow.fill(self.ctx.lang, &[&r.id, &at]),
+                        )),
+                        ClaimWhy::TakeOver => {
+                            self.claims.explicit.insert(r.id);
+                            cmds.push(Cmd::Status(L::TakenNow.fill(self.ctx.lang, &[&r.id])));
+                        }
+                        ClaimWhy::Start | ClaimWhy::Renew => {}
+                    }
+                }
+                (Some(_), _) if abandoned => {}
+                (Some(f), _) => {
+                    self.claims.held.remove(&r.id);
+                    self.claims.explicit.remove(&r.id);
+                    if why == ClaimWhy::Renew {
+                        // Lost: the check says whether it was taken over.
+                        cmds.push(Cmd::Run(Effect::CheckClaims { ids: vec![r.id] }));
+                        continue;
+                    }
+                    if self.claims.starting == Some(r.id) {
+                        self.claims.starting = None;
+                    }
+                    // The dialog started on it closes; a typed reason stays
+                    // in its draft.
+                    let lines = match (&r.holder, r.until) {
+                        (Some(h), Some(u)) if f.kind == FailureKind::Conflict => {
+                            held_lines(&self.ctx, h, claim::minutes_left(u, self.ctx.now()))
+                        }
+                        _ => vec![self.ctx.lang.half(&f.message)],
+                    };
+                    cmds.push(Cmd::Notice(L::Held, lines));
+                }
+                (None, None) => {}
+            }
+        }
+        cmds
+    }
+
+    /// The claims this console holds, as they are now: one taken over is
+    /// said at once, with who and why.
+    fn on_checked(&mut self, list: Vec<Claim>) -> Vec<Cmd> {
+        let me = self.ctx.officer.login.clone();
+        let mut cmds = Vec::new();
+        for c in list {
+            if !self.claims.held.contains_key(&c.application_id) {
+                continue;
+            }
+            if c.officer == me {
+                self.claims.held.insert(c.application_id, c.expires_at);
+                continue;
+            }
+            let id = c.application_id;
+            self.claims.held.remove(&id);
+            self.claims.explicit.remove(&id);
+            if self.claims.starting == Some(id) {
+                self.claims.starting = None;
+            }
+            if c.taken_from.as_deref() == Some(me.as_str()) {
+                let who = crate::ui::safe(self.ctx.name_of(&c.officer));
+                let why = crate::ui::safe(c.take_over_reason.as_deref().unwrap_or(""));
+                let line = L::TakenOverLine.fill(self.ctx.lang, &[&who, &id, &why]);
+                cmds.push(Cmd::Notice(L::TakenOver, vec![line]));
+            }
+        }
+        cmds
+    }
+
+    /// Every half minute: presence said (and others' heard), leases
+    /// renewed every other time.
+    fn on_tick(&mut self) -> Vec<Cmd> {
+        self.claims.ticks += 1;
+        let now = self.ctx.now();
+        // A lease that ran out unrenewed (the database was away) is gone.
+        self.claims.held.retain(|_, until| *until > now);
+        let mut cmds = vec![Cmd::Run(Effect::Presence {
+            queue: self.queue_key(),
+        })];
+        if self.claims.ticks.is_multiple_of(2) && !self.claims.held.is_empty() {
+            cmds.push(Cmd::Run(Effect::Claim {
+                ids: self.claims.held.keys().copied().collect(),
+                minutes: self.ctx.claim_minutes,
+                take_over: None,
+                why: ClaimWhy::Renew,
+            }));
+        }
+        cmds
+    }
+
+    /// The queue the officer works in, as presence names it.
+    pub fn queue_key(&self) -> Option<String> {
+        let n = self.queue.node()?;
+        Some(format!(
+            "{}:{}",
+            n.stage.code(),
+            n.kind.map(|k| k.code()).unwrap_or("all")
+        ))
+    }
+
+    /// Another officer changed something: the claims held are checked.
+    pub(super) fn check_held(&self) -> Vec<Cmd> {
+        if self.claims.held.is_empty() {
+            return vec![];
+        }
+        let ids = self.claims.held.keys().copied().collect();
+        vec![Cmd::Run(Effect::CheckClaims { ids })]
+    }
+
+    /// A decision's answer: made, its claim ended with it; refused, the
+    /// claim its start took is released.
+    pub(super) fn after_decided(&mut self, id: i64, done: bool) -> Vec<Cmd> {
+        if done {
+            self.claims.held.remove(&id);
+            self.claims.explicit.remove(&id);
+            return vec![];
+        }
+        // Refused: a claim taken with the key stays; one the dialog took
+        // is released.
+        if self.claims.explicit.contains(&id) || self.claims.held.remove(&id).is_none() {
+            return vec![];
+        }
+        vec![Cmd::Run(Effect::Release { ids: vec![id] })]
+    }
+
+    /// After a key or message: a decision started whose dialog closed
+    /// without a decision ends its claim (unless claimed with the key).
+    pub(super) fn settle_started(&mut self, fx: &mut Vec<Effect>) {
+        let Some(id) = self.claims.starting else {
+            return;
+        };
+        if self.modal.is_some() || self.prompt.is_some() {
+            return;
+        }
+        self.claims.starting = None;
+        let decided = fx
+            .iter()
+            .any(|e| matches!(e, Effect::Decide { id: d, .. } if *d == id));
+        if decided || self.claims.explicit.contains(&id) {
+            return;
+        }
+        self.claims.held.remove(&id);
+        fx.push(Effect::Release { ids: vec![id] });
+    }
+
+    /// What this console holds, to release when it closes.
+    pub fn held_claims(&self) -> Vec<i64> {
+        self.claims.held.keys().copied().collect()
+    }
+}
