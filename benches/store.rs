@@ -165,6 +165,21 @@ async fn confirm(db: &Db) -> f64 {
     ms
 }
 
+/// Claiming N applications: one set-wise step (one call, one transaction).
+async fn claim(db: &Db) -> f64 {
+    let ids = fixtures::synthetic_items(&db.admin, Kind::Access, State::PendingConfirmation, N)
+        .await
+        .unwrap();
+    settle(&db.admin).await;
+    let s = &db.zhou;
+    let o = s.officer("sheng-zhou").await.unwrap();
+    let t = Instant::now();
+    let r = s.claim(&o, &ids, 15, None).await.unwrap();
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    assert!(r.iter().all(|c| c.ok()), "every application claimed");
+    ms
+}
+
 /// N versioned updates and N audit inserts in one transaction, one
 /// statement (one round trip) each.
 async fn bare_per_statement(s: &Store) -> f64 {
@@ -263,15 +278,25 @@ async fn main() {
     let batch_only = std::env::var("LEQI_BENCH_ONLY").as_deref() == Ok("batch");
     let mut keep = Vec::new();
     println!(
-        "{N} items per operation, median of {RUNS} runs (ms), chunks of {}\n",
+        "{N} items per operation, median of {} runs (ms), chunks of {}\n",
+        runs(),
         chunk()
     );
     println!(
-        "{:<10} {:>9} {:>9} {:>10} {:>9} {:>8} {:>8}",
-        "backend", "unbind", "confirm", "bare/stmt", "bare/set", "unbind÷", "confirm÷"
+        "{:<10} {:>9} {:>9} {:>9} {:>10} {:>9} {:>8} {:>8} {:>8}",
+        "backend",
+        "unbind",
+        "confirm",
+        "claim",
+        "bare/stmt",
+        "bare/set",
+        "unbind÷",
+        "confirm÷",
+        "claim÷c"
     );
     for kind in ["sqlite", "postgres"] {
         let (mut u, mut c, mut b, mut w) = (vec![], vec![], vec![], vec![]);
+        let mut k = vec![];
         for run in 0..runs() {
             // A fresh database each run: no run inherits another's rows.
             let Some(db) = open(kind, run, &mut keep).await else {
@@ -279,6 +304,7 @@ async fn main() {
             };
             u.push(unbind(&db).await);
             c.push(confirm(&db).await);
+            k.push(claim(&db).await);
             if !batch_only {
                 b.push(bare_per_statement(&db.admin).await);
                 w.extend(bare_setwise(&db.admin).await);
@@ -291,7 +317,7 @@ async fn main() {
             println!("{kind:<10} skipped: set LEQI_TEST_POSTGRES_URL");
             continue;
         }
-        let (u, c) = (median(u), median(c));
+        let (u, c, k) = (median(u), median(c), median(k));
         let b = if b.is_empty() { f64::NAN } else { median(b) };
         // The ratio is against the cheapest bare form the backend has.
         let base = if w.is_empty() { b } else { median(w.clone()) };
@@ -301,16 +327,20 @@ async fn main() {
             format!("{:.1}", median(w))
         };
         println!(
-            "{kind:<10} {u:>9.1} {c:>9.1} {b:>10.1} {set:>9} {:>8.2} {:>8.2}",
+            "{kind:<10} {u:>9.1} {c:>9.1} {k:>9.1} {b:>10.1} {set:>9} {:>8.2} {:>8.2} {:>8.2}",
             u / base,
-            c / base
+            c / base,
+            k / c
         );
     }
     println!(
         "\nunbind:  batch record + {N} bindings ended, their authorisations ended, {N} audit events, per-item results"
     );
     println!(
-        "confirm: batch record + {N} applications 待确认 → 确认通过, units made direct-connect, {N} audit events, per-item results"
+        "confirm: batch record + {N} applications claimed, 待确认 → 确认通过, units made direct-connect, {N} audit events, per-item results"
+    );
+    println!(
+        "claim:   {N} applications claimed for 15 minutes in one call (leqi_claim / one transaction), {N} audit events; claim÷c against confirm"
     );
     println!(
         "bare/stmt: {N} versioned UPDATEs + {N} audit INSERTs in one transaction, one statement each"

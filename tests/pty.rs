@@ -580,7 +580,9 @@ fn claims_between_two_terminals() {
                 ],
                 "{url}"
             );
-            assert_eq!(common::scalar(&s, "SELECT count(*) FROM claims").await, 0);
+            // The decision ended the claim: none is in force at its version.
+            let live = "SELECT count(*) FROM claims c JOIN applications a ON a.id = c.application_id AND a.version = c.version";
+            assert_eq!(common::scalar(&s, live).await, 0);
         });
     }
 }

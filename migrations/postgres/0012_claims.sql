@@ -1,14 +1,23 @@
 -- Claims (领取): an officer working on an application holds it for a
 -- lease; while the lease runs nobody else decides it (leqi_decide refuses
 -- with LQ007 naming the holder) unless they take it over with a reason.
--- A lease that runs out lapses by itself: nothing sweeps. Claims, take-
--- overs, releases and lapses are events on the application's audit chain
--- (a lapse is written when the lapsed row is next replaced or removed).
+-- A claim is on the application at a version: the decision that moves it
+-- on ends the claim without touching the row, and a lease that runs out
+-- lapses by itself: nothing sweeps, nothing is deleted on the decision
+-- path. Claims, take-overs, releases and lapses are events on the
+-- application's audit chain (a lapse is written when the lapsed claim is
+-- next replaced, released or decided over).
 -- Who else works in the same queue right now: presence, renewed by each
 -- console.
 
+-- No foreign key: every claim is made by leqi_claim, which judges the
+-- application first; a key check per row would double a 10,000-item
+-- claim's cost.
 CREATE TABLE claims (
-    application_id BIGINT PRIMARY KEY REFERENCES applications(id),
+    application_id BIGINT PRIMARY KEY,
+    -- The application's version when claimed: a claim at an older version
+    -- ended with the decision that moved it.
+    version BIGINT NOT NULL,
     officer TEXT NOT NULL,
     bureau_id TEXT NOT NULL,
     claimed_at TIMESTAMPTZ NOT NULL,
@@ -47,11 +56,12 @@ GRANT SELECT ON claims, presence TO leqi_officers;
 CREATE TRIGGER claims_changed AFTER INSERT OR DELETE ON claims
     FOR EACH STATEMENT EXECUTE FUNCTION leqi_notify_change();
 CREATE TRIGGER claims_taken AFTER UPDATE ON claims
-    FOR EACH ROW WHEN (OLD.officer IS DISTINCT FROM NEW.officer) EXECUTE FUNCTION leqi_notify_change();
+    FOR EACH ROW WHEN (OLD.officer IS DISTINCT FROM NEW.officer OR OLD.claimed_at IS DISTINCT FROM NEW.claimed_at)
+    EXECUTE FUNCTION leqi_notify_change();
 
 CREATE TYPE leqi_claim_result AS (id bigint, code text, detail text, holder text, until timestamptz);
 CREATE TYPE leqi_claiming AS (ord bigint, id bigint, code text, detail text, holder text,
-    expires_at timestamptz, how text);
+    expires_at timestamptz, how text, version bigint);
 
 -- What an ended lease's lapse says on the audit trail.
 CREATE FUNCTION leqi_lapse_text(p_officer text, p_expired timestamptz) RETURNS text
@@ -64,7 +74,9 @@ $$;
 -- now (or may reject: a precondition does not stop a claim). Held by
 -- another: refused (LQ007) unless taken over with a reason. The caller's
 -- own live claim is renewed (no event). Rows are locked in id order, so
--- that racing claimers and deciders queue per item and never deadlock.
+-- that racing claimers queue per item and never deadlock. (A decision
+-- already under way when a claim is taken may still land: it began first,
+-- and its version bump ends that claim.)
 CREATE FUNCTION leqi_claim(p_ids bigint[], p_minutes int, p_take_over text, p_client text)
 RETURNS SETOF leqi_claim_result
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
@@ -101,8 +113,10 @@ BEGIN
                CASE WHEN c.officer IS NULL THEN 'claim'
                     WHEN c.expires_at <= t THEN 'lapsed'
                     WHEN c.officer = me.login THEN 'renew'
-                    ELSE 'take_over' END)::leqi_claiming
-          FROM unnest(v) x LEFT JOIN claims c ON c.application_id = x.id
+                    ELSE 'take_over' END, x.version)::leqi_claiming
+          FROM unnest(v) x
+          -- A claim at an older version ended with a decision: as none.
+          LEFT JOIN claims c ON c.application_id = x.id AND c.version = x.version
          ORDER BY x.ord);
     -- A lapsed lease replaced: its lapse first, on the same chain.
     ev := ARRAY(SELECT ROW(k.id, NULL, 'claim_lapse', NULL, NULL, leqi_lapse_text(k.holder, k.expires_at),
@@ -111,13 +125,14 @@ BEGIN
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, NULL, p_client);
     END IF;
-    INSERT INTO claims (application_id, officer, bureau_id, claimed_at, expires_at, taken_from, take_over_reason)
-    SELECT k.id, me.login, me.bureau_id, t, ends,
+    INSERT INTO claims (application_id, version, officer, bureau_id, claimed_at, expires_at, taken_from,
+                        take_over_reason)
+    SELECT k.id, k.version, me.login, me.bureau_id, t, ends,
            CASE WHEN k.how = 'take_over' THEN k.holder END,
            CASE WHEN k.how = 'take_over' THEN reason END
       FROM unnest(cl) k WHERE k.code = '00000' AND k.how <> 'renew'
     ON CONFLICT (application_id) DO UPDATE
-       SET officer = EXCLUDED.officer, bureau_id = EXCLUDED.bureau_id, claimed_at = EXCLUDED.claimed_at,
+       SET version = EXCLUDED.version, officer = EXCLUDED.officer, bureau_id = EXCLUDED.bureau_id, claimed_at = EXCLUDED.claimed_at,
            expires_at = EXCLUDED.expires_at, taken_from = EXCLUDED.taken_from,
            take_over_reason = EXCLUDED.take_over_reason;
     UPDATE claims c SET expires_at = GREATEST(c.expires_at, ends)
@@ -138,7 +153,8 @@ BEGIN
 END $$;
 
 -- Ends the caller's own claims: a live one released, a lapsed one as
--- lapsed. Returns the ids released.
+-- lapsed, one a decision ended removed without an event. Returns the ids
+-- released.
 CREATE FUNCTION leqi_release(p_ids bigint[], p_client text) RETURNS SETOF bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
 DECLARE
@@ -149,12 +165,13 @@ DECLARE
 BEGIN
     SELECT * INTO me FROM leqi_officer();
     WITH d AS (
-        DELETE FROM claims c WHERE c.application_id = ANY (p_ids) AND c.officer = me.login
-        RETURNING c.application_id, c.expires_at)
+        DELETE FROM claims c USING applications a
+         WHERE c.application_id = ANY (p_ids) AND c.officer = me.login AND a.id = c.application_id
+        RETURNING c.application_id, c.expires_at, c.version = a.version AS current)
     SELECT ARRAY(SELECT ROW(d.application_id, NULL,
                             CASE WHEN d.expires_at > t THEN 'release' ELSE 'claim_lapse' END, NULL, NULL,
                             CASE WHEN d.expires_at <= t THEN leqi_lapse_text(me.login, d.expires_at) END,
-                            NULL, NULL, NULL)::leqi_event FROM d ORDER BY d.application_id)
+                            NULL, NULL, NULL)::leqi_event FROM d WHERE d.current ORDER BY d.application_id)
       INTO ev;
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, NULL, p_client);
@@ -184,10 +201,9 @@ BEGIN
                   ORDER BY p.officer;
 END $$;
 
--- Decisions as in 0009, and: the items are locked first (so that a claim
--- racing the decision is seen); an item another officer's live claim
--- holds is refused (LQ007, naming the holder and the lease's end); a
--- decided item's claim ends with it, a lapsed lease's lapse recorded
+-- Decisions as in 0009, and: an item another officer's live claim holds
+-- is refused (LQ007, naming the holder and the lease's end); a decided
+-- item's claim ends with its version, a lapsed lease's lapse recorded
 -- before the decision.
 CREATE OR REPLACE FUNCTION leqi_decide(p_ids bigint[], p_versions bigint[], p_decision text, p_reason text,
     p_apply boolean DEFAULT true, p_batch text DEFAULT NULL, p_client text DEFAULT NULL,
@@ -206,9 +222,6 @@ DECLARE
 BEGIN
     SELECT * INTO me FROM leqi_officer();
     PERFORM leqi_own_batch(p_batch, me.login);
-    IF p_apply THEN
-        PERFORM 1 FROM applications WHERE id = ANY (p_ids) ORDER BY id FOR NO KEY UPDATE;
-    END IF;
     v := leqi_judge(p_ids, p_versions, p_decision, reason, p_until);
     v := ARRAY(SELECT CASE WHEN x.code IN ('00000', 'LQ004') AND c.application_id IS NOT NULL
                            THEN ROW(x.ord, x.id, 'LQ007',
@@ -219,7 +232,8 @@ BEGIN
                                     x.until)::leqi_verdict
                            ELSE x END
                  FROM unnest(v) x
-                 LEFT JOIN claims c ON c.application_id = x.id AND c.officer <> me.login AND c.expires_at > t
+                 LEFT JOIN claims c ON c.application_id = x.id AND c.version = x.version
+                                   AND c.officer <> me.login AND c.expires_at > t
                 ORDER BY x.ord);
     IF NOT p_apply THEN
         RETURN QUERY SELECT * FROM leqi_results(v);
@@ -239,14 +253,13 @@ BEGIN
                                     x.last_officer, x.updated_at, x.until)::leqi_verdict
                            ELSE x END
                  FROM unnest(v) x ORDER BY x.ord);
-    -- The decided items' claims end with the decision; a lapsed one's
+    -- The decided items' claims end with their version; a lapsed one's
     -- lapse is recorded first.
-    WITH gone AS (
-        DELETE FROM claims c WHERE c.application_id = ANY (applied) RETURNING c.application_id, c.officer, c.expires_at)
-    SELECT ARRAY(SELECT ROW(g.application_id, NULL, 'claim_lapse', NULL, NULL,
-                            leqi_lapse_text(g.officer, g.expires_at), NULL, NULL, NULL)::leqi_event
-                   FROM gone g WHERE g.expires_at <= t ORDER BY g.application_id)
-      INTO ev;
+    ev := ARRAY(SELECT ROW(c.application_id, NULL, 'claim_lapse', NULL, NULL,
+                           leqi_lapse_text(c.officer, c.expires_at), NULL, NULL, NULL)::leqi_event
+                  FROM unnest(v) x JOIN claims c ON c.application_id = x.id AND c.version = x.version
+                 WHERE x.code = '00000' AND c.expires_at <= t
+                 ORDER BY x.ord);
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, p_batch, p_client);
     END IF;

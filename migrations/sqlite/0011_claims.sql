@@ -1,8 +1,10 @@
 -- Claims (领取) and presence: see migrations/postgres/0012_claims.sql.
 -- Here the store judges claims in one BEGIN IMMEDIATE transaction.
 
+-- No foreign key, as on PostgreSQL: the store judges the application first.
 CREATE TABLE claims (
-    application_id INTEGER PRIMARY KEY REFERENCES applications(id),
+    application_id INTEGER PRIMARY KEY,
+    version INTEGER NOT NULL,
     officer TEXT NOT NULL,
     bureau_id TEXT NOT NULL,
     claimed_at TEXT NOT NULL,

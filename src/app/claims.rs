@@ -114,12 +114,15 @@ impl App {
                 vec![Cmd::Status(self.ctx.said(&f))]
             }
             Msg::Released(Err(f)) => vec![Cmd::Status(self.ctx.said(&f))],
-            Msg::ClaimsChecked(Ok(list)) => self.on_checked(list),
+            Msg::ClaimsChecked {
+                ids,
+                result: Ok(list),
+            } => self.on_checked(&ids, list),
             Msg::Presence(Ok(others)) => {
                 self.claims.others = others;
                 vec![]
             }
-            Msg::Presence(Err(f)) | Msg::ClaimsChecked(Err(f)) => {
+            Msg::Presence(Err(f)) | Msg::ClaimsChecked { result: Err(f), .. } => {
                 tracing::warn!("claims: {}", f.message);
                 vec![]
             }
@@ -182,9 +185,16 @@ impl App {
 
     /// The claims this console holds, as they are now: one taken over is
     /// said at once, with who and why.
-    fn on_checked(&mut self, list: Vec<Claim>) -> Vec<Cmd> {
+    fn on_checked(&mut self, asked: &[i64], list: Vec<Claim>) -> Vec<Cmd> {
         let me = self.ctx.officer.login.clone();
         let mut cmds = Vec::new();
+        // Asked about and without a claim: it ended (decided, or released).
+        for id in asked {
+            if list.iter().all(|c| c.application_id != *id) {
+                self.claims.held.remove(id);
+                self.claims.explicit.remove(id);
+            }
+        }
         for c in list {
             if !self.claims.held.contains_key(&c.application_id) {
                 continue;

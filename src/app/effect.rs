@@ -259,7 +259,11 @@ pub enum Msg {
         result: Result<Vec<crate::store::ClaimResult>, Failure>,
     },
     Released(Result<Vec<i64>, Failure>),
-    ClaimsChecked(Result<Vec<crate::store::Claim>, Failure>),
+    /// The claims on the ids asked about (an id without one: ended).
+    ClaimsChecked {
+        ids: Vec<i64>,
+        result: Result<Vec<crate::store::Claim>, Failure>,
+    },
     Presence(Result<Vec<String>, Failure>),
     /// Half a minute passed: leases to renew, presence to say, minutes
     /// left to count down.

@@ -320,22 +320,12 @@ impl App {
             Msg::Changed => self.on_changed(),
             m @ (Msg::Claimed { .. }
             | Msg::Released(_)
-            | Msg::ClaimsChecked(_)
+            | Msg::ClaimsChecked { .. }
             | Msg::Presence(_)
             | Msg::Tick) => self.on_claim_msg(m),
-            Msg::Decided {
-                id,
-                decision,
-                result,
-            } => {
-                let done = result.is_ok();
-                let mut cmds = self.after_decided(id, done);
-                let m = Msg::Decided {
-                    id,
-                    decision,
-                    result,
-                };
-                cmds.extend(self.queue.on_msg(&self.ctx, m));
+            Msg::Decided { id, ref result, .. } => {
+                let mut cmds = self.after_decided(id, result.is_ok());
+                cmds.extend(self.queue.on_msg(&self.ctx, msg));
                 cmds
             }
             Msg::DraftLoaded { key, text } => match self.modal.as_mut() {
@@ -355,30 +345,9 @@ impl App {
                 Screen::Work(w) => w.on_loaded(&self.ctx, result),
                 _ => vec![],
             },
-            Msg::Supervision(result) => match &mut self.screen {
-                Screen::Supervise(s) => {
-                    // What is shown now reflects the changes heard when asked.
-                    if result.is_ok() {
-                        self.live.applied = self.live.applied.max(self.live.asked);
-                        self.live.stale = self.live.applied < self.live.changes;
-                        self.live.refreshed_at = Some(self.ctx.now());
-                    }
-                    s.on_loaded(&self.ctx, result)
-                }
-                _ => vec![],
-            },
-            Msg::EndingPreview(result) => match &mut self.screen {
-                Screen::Supervise(s) => s.on_preview(&self.ctx, result),
-                _ => vec![],
-            },
-            Msg::WarningDone {
-                action,
-                subject,
-                result,
-            } => match &mut self.screen {
-                Screen::Supervise(s) => s.on_warning_done(&self.ctx, action, subject, result),
-                _ => vec![],
-            },
+            m @ (Msg::Supervision(_) | Msg::EndingPreview(_) | Msg::WarningDone { .. }) => {
+                self.supervise_msg(m)
+            }
             Msg::Batches(result) => results::on_batches(&self.ctx, result),
             Msg::BatchStarted(Ok(_)) => {
                 self.queue.selection.clear();
@@ -397,6 +366,31 @@ impl App {
             Msg::Exported(Ok(path)) => vec![Cmd::Notice(L::Exported, vec![path])],
             Msg::Exported(Err(e)) | Msg::Counts(Err(e)) => vec![Cmd::Status(self.ctx.said(&e))],
             other => self.queue.on_msg(&self.ctx, other),
+        }
+    }
+
+    /// Messages for the supervision screen, if it is shown.
+    fn supervise_msg(&mut self, msg: Msg) -> Vec<Cmd> {
+        let Screen::Supervise(s) = &mut self.screen else {
+            return vec![];
+        };
+        match msg {
+            Msg::Supervision(result) => {
+                // What is shown now reflects the changes heard when asked.
+                if result.is_ok() {
+                    self.live.applied = self.live.applied.max(self.live.asked);
+                    self.live.stale = self.live.applied < self.live.changes;
+                    self.live.refreshed_at = Some(self.ctx.now());
+                }
+                s.on_loaded(&self.ctx, result)
+            }
+            Msg::EndingPreview(result) => s.on_preview(&self.ctx, result),
+            Msg::WarningDone {
+                action,
+                subject,
+                result,
+            } => s.on_warning_done(&self.ctx, action, subject, result),
+            _ => vec![],
         }
     }
 

@@ -124,7 +124,8 @@ impl Executor {
                 Msg::Released(store.release(officer, &ids).await.map_err(Failure::from))
             }
             Effect::CheckClaims { ids } => {
-                Msg::ClaimsChecked(store.claims_on(&ids).await.map_err(Failure::from))
+                let result = store.claims_on(&ids).await.map_err(Failure::from);
+                Msg::ClaimsChecked { ids, result }
             }
             Effect::Presence { queue } => Msg::Presence(
                 store

@@ -319,79 +319,118 @@ impl Store {
                 owner: row.officer,
             });
         }
-        let items = row.item_list();
         let info = row.info();
         let decided = self.decided(id).await?;
-        let todo: Vec<(i64, DecideItem)> = items
+        let todo: Vec<(i64, DecideItem)> = row
+            .item_list()
             .into_iter()
             .enumerate()
             .map(|(i, it)| (i as i64, it))
             .filter(|(seq, _)| !decided.contains(seq))
             .collect();
         let mut done = decided.len() as i64;
-        // A batch of decisions claims its items in one step first: items
-        // another officer holds are refused, naming the holder, as each
-        // chunk comes; what is not decided is released at the end.
-        let claimed: Vec<i64> = match info.op {
-            BatchOp::Decide(_) => {
-                let ids: Vec<i64> = todo.iter().map(|(_, it)| it.id).collect();
-                self.claim(officer, &ids, crate::domain::claim::DEFAULT_MINUTES, None)
-                    .await?
-                    .into_iter()
-                    .filter(|c| c.ok())
-                    .map(|c| c.id)
-                    .collect()
-            }
-            _ => vec![],
-        };
+        let mut claimed = self.claim_batch(officer, info.op, &todo).await?;
         for part in todo.chunks(chunk.max(1)) {
-            let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
-            let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
-            let batch = Some((id, seqs.as_slice()));
-            let reason = info.reason.as_deref().unwrap_or_default();
-            match info.op {
-                BatchOp::Decide(d) => {
-                    self.decide_chunk_until(
-                        officer,
-                        &items,
-                        d,
-                        info.reason.as_deref(),
-                        row.params().until,
-                        batch,
-                    )
-                    .await?;
-                }
-                BatchOp::Unbind => {
-                    self.unbind_chunk(officer, &items, reason, batch).await?;
-                }
-                BatchOp::Impose(kind) => {
-                    let p = row.params();
-                    let what = super::supervise::Imposition {
-                        kind,
-                        reason: reason.to_string(),
-                        deadline: p.deadline,
-                        limit: p.limit,
-                        warning: None,
-                    };
-                    self.impose(officer, &items, &what, batch).await?;
-                }
-                BatchOp::Lift | BatchOp::Escalate => {
-                    let how = if info.op == BatchOp::Lift {
-                        super::supervise::MeasureEnd::Lift
-                    } else {
-                        super::supervise::MeasureEnd::Escalate
-                    };
-                    self.end_measures(officer, &items, how, reason, batch)
-                        .await?;
-                }
-            }
-            done += seqs.len() as i64;
+            let decided = self.run_chunk(officer, &row, id, part).await?;
+            // A decision ends its claim: only the rest are released.
+            claimed.retain(|i| !decided.contains(i));
+            done += part.len() as i64;
             if !progress(done, info.total) {
                 self.release(officer, &claimed).await?;
                 return self.batch(id).await;
             }
         }
         self.release(officer, &claimed).await?;
+        self.finish_batch(id).await?;
+        self.batch(id).await
+    }
+
+    /// A batch of decisions claims its items in one step first: items
+    /// another officer holds are then refused, naming the holder, as their
+    /// chunk comes. Returns the ids claimed.
+    async fn claim_batch(
+        &self,
+        officer: &Officer,
+        op: BatchOp,
+        todo: &[(i64, DecideItem)],
+    ) -> Result<Vec<i64>> {
+        if !matches!(op, BatchOp::Decide(_)) || todo.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<i64> = todo.iter().map(|(_, it)| it.id).collect();
+        let minutes = crate::domain::claim::DEFAULT_MINUTES;
+        Ok(self
+            .claim(officer, &ids, minutes, None)
+            .await?
+            .into_iter()
+            .filter(|c| c.ok())
+            .map(|c| c.id)
+            .collect())
+    }
+
+    /// One chunk of a batch in its transaction; the applications decided.
+    async fn run_chunk(
+        &self,
+        officer: &Officer,
+        row: &BatchRow,
+        id: &str,
+        part: &[(i64, DecideItem)],
+    ) -> Result<std::collections::HashSet<i64>> {
+        let seqs: Vec<i64> = part.iter().map(|(s, _)| *s).collect();
+        let items: Vec<DecideItem> = part.iter().map(|(_, it)| *it).collect();
+        let batch = Some((id, seqs.as_slice()));
+        // A stored operation this program does not know is not guessed at.
+        let Some(op) = BatchOp::parse(&row.op) else {
+            return Err(Error::Invalid(format!(
+                "批次 {} 的操作“{}”无法识别 (unknown stored batch operation)",
+                crate::domain::text::inert(id),
+                crate::domain::text::inert(&row.op)
+            )));
+        };
+        let reason = row.reason.as_deref().unwrap_or_default();
+        match op {
+            BatchOp::Decide(d) => {
+                let results = self
+                    .decide_chunk_until(
+                        officer,
+                        &items,
+                        d,
+                        row.reason.as_deref(),
+                        row.params().until,
+                        batch,
+                    )
+                    .await?;
+                return Ok(results.iter().filter(|r| r.ok()).map(|r| r.id).collect());
+            }
+            BatchOp::Unbind => {
+                self.unbind_chunk(officer, &items, reason, batch).await?;
+            }
+            BatchOp::Impose(kind) => {
+                let p = row.params();
+                let what = super::supervise::Imposition {
+                    kind,
+                    reason: reason.to_string(),
+                    deadline: p.deadline,
+                    limit: p.limit,
+                    warning: None,
+                };
+                self.impose(officer, &items, &what, batch).await?;
+            }
+            BatchOp::Lift | BatchOp::Escalate => {
+                let how = if op == BatchOp::Lift {
+                    super::supervise::MeasureEnd::Lift
+                } else {
+                    super::supervise::MeasureEnd::Escalate
+                };
+                self.end_measures(officer, &items, how, reason, batch)
+                    .await?;
+            }
+        }
+        Ok(Default::default())
+    }
+
+    /// Marks a batch finished.
+    async fn finish_batch(&self, id: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         if self.is_embedded() {
             tx.execute(
@@ -403,8 +442,7 @@ impl Store {
             tx.execute("SELECT leqi_batch_finish($1)", args![id])
                 .await?;
         }
-        tx.commit().await?;
-        self.batch(id).await
+        tx.commit().await
     }
 
     /// An officer's batches, newest first; `unfinished` keeps those with

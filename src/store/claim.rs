@@ -141,7 +141,7 @@ impl Store {
                     plan.renews.push(id);
                 }
                 Step::New => {
-                    plan.upserts.push(json!({"uid": id}));
+                    plan.upserts.push(json!({"uid": id, "uver": s.version}));
                     plan.events.push((id, Action::Claim, None));
                 }
                 Step::Lapsed {
@@ -149,7 +149,7 @@ impl Store {
                     expired,
                 } => {
                     plan.lapses.push((id, claim::lapse_text(&o, expired)));
-                    plan.upserts.push(json!({"uid": id}));
+                    plan.upserts.push(json!({"uid": id, "uver": s.version}));
                     plan.events.push((id, Action::Claim, None));
                 }
                 Step::TakeOver { from } => {
@@ -157,7 +157,7 @@ impl Store {
                     plan.events
                         .push((id, Action::TakeOver, Some(claim::take_over_text(&from, r))));
                     plan.upserts
-                        .push(json!({"uid": id, "ufrom": from, "ureason": r}));
+                        .push(json!({"uid": id, "uver": s.version, "ufrom": from, "ureason": r}));
                 }
             }
             out.push(ClaimResult {
@@ -189,12 +189,18 @@ impl Store {
         self.append_events(tx, &actor.stamp(), &lapses).await?;
         if !plan.upserts.is_empty() {
             let sql = format!(
-                "{} INSERT INTO claims (application_id, officer, bureau_id, claimed_at, expires_at, taken_from, take_over_reason)
-                 SELECT uid, $2, $3, $4, $5, ufrom, ureason FROM u WHERE true
-                 ON CONFLICT (application_id) DO UPDATE SET officer = excluded.officer, bureau_id = excluded.bureau_id,
+                "{} INSERT INTO claims (application_id, version, officer, bureau_id, claimed_at, expires_at, taken_from, take_over_reason)
+                 SELECT uid, uver, $2, $3, $4, $5, ufrom, ureason FROM u WHERE true
+                 ON CONFLICT (application_id) DO UPDATE SET version = excluded.version, officer = excluded.officer,
+                     bureau_id = excluded.bureau_id,
                      claimed_at = excluded.claimed_at, expires_at = excluded.expires_at,
                      taken_from = excluded.taken_from, take_over_reason = excluded.take_over_reason",
-                self.records(&[("uid", "bigint"), ("ufrom", "text"), ("ureason", "text")])
+                self.records(&[
+                    ("uid", "bigint"),
+                    ("uver", "bigint"),
+                    ("ufrom", "text"),
+                    ("ureason", "text"),
+                ])
             );
             let o = actor.officer;
             tx.execute(
@@ -287,33 +293,30 @@ impl Store {
             batch: None,
         };
         let mut tx = self.begin().await?;
-        let gone = self.drop_claims(&mut tx, &actor, ids, true).await?;
+        let gone = self.release_rows(&mut tx, &actor, ids).await?;
         tx.commit().await?;
         Ok(gone)
     }
 
-    /// Deletes the claims on `ids` (only the officer's own with `own`):
-    /// a lapsed one's lapse is recorded, a live own one's release (unless
-    /// a decision ends it). The ids whose live claim was released.
-    pub(super) async fn drop_claims(
-        &self,
-        tx: &mut Tx,
-        actor: &Actor<'_>,
-        ids: &[i64],
-        own: bool,
-    ) -> Result<Vec<i64>> {
+    /// Deletes the officer's own claims on `ids` (SQLite): a live one's
+    /// release is recorded, a lapsed one's lapse, one a decision ended
+    /// nothing. The ids whose live claim was released.
+    async fn release_rows(&self, tx: &mut Tx, actor: &Actor<'_>, ids: &[i64]) -> Result<Vec<i64>> {
         #[derive(Deserialize)]
         struct Row {
             application_id: i64,
-            officer: String,
+            #[serde(deserialize_with = "de::flag")]
+            current: bool,
             #[serde(deserialize_with = "de::time")]
             expires_at: DateTime<Utc>,
         }
-        let who = if own { "c.officer = $2" } else { "$2 = $2" };
         let sel = format!(
-            "{} SELECT {} FROM claims c WHERE c.application_id IN (SELECT uid FROM u) AND {who}",
+            "{} SELECT {} FROM claims c JOIN applications a ON a.id = c.application_id
+             WHERE c.application_id IN (SELECT uid FROM u) AND c.officer = $2",
             self.records(&[("uid", "bigint")]),
-            self.objects("'application_id', c.application_id, 'officer', c.officer, 'expires_at', c.expires_at")
+            self.objects(
+                "'application_id', c.application_id, 'current', c.version = a.version, 'expires_at', c.expires_at"
+            )
         );
         let login = actor.officer.login.as_str();
         let rows: Vec<Row> = tx.objects(&sel, args![id_records(ids), login]).await?;
@@ -322,32 +325,79 @@ impl Store {
         }
         let found: Vec<i64> = rows.iter().map(|r| r.application_id).collect();
         let del = format!(
-            "{} DELETE FROM claims WHERE application_id IN (SELECT uid FROM u)",
+            "{} DELETE FROM claims WHERE application_id IN (SELECT uid FROM u) AND officer = $2",
             self.records(&[("uid", "bigint")])
         );
-        tx.execute(&del, args![id_records(&found)]).await?;
-        let texts: Vec<(i64, Option<String>)> = rows
+        tx.execute(&del, args![id_records(&found), login]).await?;
+        let lapsed: Vec<(i64, String)> = rows
+            .iter()
+            .filter(|r| r.current && r.expires_at <= actor.now)
+            .map(|r| (r.application_id, claim::lapse_text(login, r.expires_at)))
+            .collect();
+        let released: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.current && r.expires_at > actor.now)
+            .map(|r| r.application_id)
+            .collect();
+        let mut events: Vec<NewAudit> = lapsed
+            .iter()
+            .map(|(id, t)| NewAudit::on_application(*id, Action::ClaimLapse, Some(t)))
+            .collect();
+        events.extend(
+            released
+                .iter()
+                .map(|id| NewAudit::on_application(*id, Action::Release, None)),
+        );
+        self.append_events(tx, &actor.stamp(), &events).await?;
+        Ok(released)
+    }
+
+    /// Decided items' lapsed claims (SQLite): each lapse recorded before
+    /// the decision; the claims themselves end with the version.
+    pub(super) async fn record_lapses(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor<'_>,
+        planned: &[judge::Planned],
+    ) -> Result<()> {
+        if planned.is_empty() {
+            return Ok(());
+        }
+        #[derive(Deserialize)]
+        struct Row {
+            application_id: i64,
+            officer: String,
+            #[serde(deserialize_with = "de::time")]
+            expires_at: DateTime<Utc>,
+        }
+        let sql = format!(
+            "{} SELECT {} FROM claims c JOIN u ON c.application_id = u.uid AND c.version = u.uver
+             WHERE c.expires_at <= $2",
+            self.records(&[("uid", "bigint"), ("uver", "bigint")]),
+            self.objects(
+                "'application_id', c.application_id, 'officer', c.officer, 'expires_at', c.expires_at"
+            )
+        );
+        let recs = json_records(
+            planned
+                .iter()
+                .map(|p| json!({"uid": p.id, "uver": p.version})),
+        );
+        let rows: Vec<Row> = tx.objects(&sql, args![recs, actor.now]).await?;
+        let texts: Vec<(i64, String)> = rows
             .iter()
             .map(|r| {
-                let lapsed = r.expires_at <= actor.now;
-                let text = lapsed.then(|| claim::lapse_text(&r.officer, r.expires_at));
-                (r.application_id, text)
+                (
+                    r.application_id,
+                    claim::lapse_text(&r.officer, r.expires_at),
+                )
             })
             .collect();
         let events: Vec<NewAudit> = texts
             .iter()
-            .filter(|(_, t)| own || t.is_some())
-            .map(|(id, t)| match t {
-                Some(t) => NewAudit::on_application(*id, Action::ClaimLapse, Some(t)),
-                None => NewAudit::on_application(*id, Action::Release, None),
-            })
+            .map(|(id, t)| NewAudit::on_application(*id, Action::ClaimLapse, Some(t)))
             .collect();
-        self.append_events(tx, &actor.stamp(), &events).await?;
-        Ok(texts
-            .into_iter()
-            .filter(|(_, t)| t.is_none())
-            .map(|(id, _)| id)
-            .collect())
+        self.append_events(tx, &actor.stamp(), &events).await
     }
 
     /// Live claims the officer can see (with `mine`, only theirs), soonest
@@ -355,7 +405,7 @@ impl Store {
     pub async fn claims(&self, officer: &Officer, mine: bool) -> Result<Vec<Claim>> {
         let sql = format!(
             "SELECT {} FROM (SELECT c.*, a.kind, a.state, a.unit_name
-                 FROM claims c LEFT JOIN applications a ON a.id = c.application_id
+                 FROM claims c JOIN applications a ON a.id = c.application_id AND a.version = c.version
                  WHERE c.expires_at > $1 AND ($2 = '' OR c.officer = $2)
                  ORDER BY c.expires_at, c.application_id LIMIT 10000) c",
             self.objects(
@@ -368,10 +418,10 @@ impl Store {
         self.read_objects(&sql, args![now(), who]).await
     }
 
-    /// The claims on `ids`, live or lapsed.
+    /// The claims on `ids` at the applications' versions, live or lapsed.
     pub async fn claims_on(&self, ids: &[i64]) -> Result<Vec<Claim>> {
         let sql = format!(
-            "{} SELECT {} FROM claims c LEFT JOIN applications a ON a.id = c.application_id
+            "{} SELECT {} FROM claims c JOIN applications a ON a.id = c.application_id AND a.version = c.version
              WHERE c.application_id IN (SELECT uid FROM u)",
             self.records(&[("uid", "bigint")]),
             self.objects(

@@ -274,9 +274,9 @@ impl Store {
         let applied = self.apply_steps(&mut tx, &actor, &planned).await?;
         self.report_lost(&mut tx, &mut results, &applied).await?;
         planned.retain(|p| applied.contains(&p.id));
-        // A decided item's claim ends with the decision.
-        let decided: Vec<i64> = planned.iter().map(|p| p.id).collect();
-        self.drop_claims(&mut tx, &actor, &decided, false).await?;
+        // A decided item's claim ends with its version; a lapsed one's
+        // lapse is recorded first.
+        self.record_lapses(&mut tx, &actor, &planned).await?;
         self.audit_steps(&mut tx, &actor, reason, &planned).await?;
         self.apply_consequences(&mut tx, &actor, &planned).await?;
         self.write_results(&mut tx, batch, items, &flatten(&results, items))
@@ -350,8 +350,8 @@ impl Store {
                      WHERE c.unit_id = a.unit_id AND c.active AND c.capability = COALESCE({capability}, '{default}')) ELSE FALSE END,
                  'measures', (SELECT group_concat(m.kind, ',') FROM measures m WHERE m.state = 'in_force'
                      AND m.unit_id = CASE WHEN a.kind = 'invitation' THEN a.direct_unit_id ELSE a.unit_id END),
-                 'holder', (SELECT c.officer FROM claims c WHERE c.application_id = a.id),
-                 'holder_until', (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id)",
+                 'holder', (SELECT c.officer FROM claims c WHERE c.application_id = a.id AND c.version = a.version),
+                 'holder_until', (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id AND c.version = a.version)",
                 capability = self.json_text("a.form", "capability"),
                 default = judge::DEFAULT_CAPABILITY,
             ))

@@ -9,8 +9,8 @@ const ROW_COLUMNS: &str = "a.id, a.kind, a.state, a.version, a.uscc, a.unit_name
     (SELECT u.direct_connect FROM units u WHERE u.id = a.unit_id) AS unit_direct,
     (SELECT count(*) FROM applications s WHERE s.unit_id = a.unit_id AND s.kind = a.kind AND s.id <> a.id
         AND s.acting_bureau IS NOT NULL) AS siblings,
-    (SELECT c.officer FROM claims c WHERE c.application_id = a.id) AS holder,
-    (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id) AS holder_until";
+    (SELECT c.officer FROM claims c WHERE c.application_id = a.id AND c.version = a.version) AS holder,
+    (SELECT c.expires_at FROM claims c WHERE c.application_id = a.id AND c.version = a.version) AS holder_until";
 
 fn sort_columns(sort: Sort) -> (&'static str, bool) {
     // (column, ascending)

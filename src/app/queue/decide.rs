@@ -188,6 +188,32 @@ impl QueueScreen {
             let text = supervision::day(proposed);
             return vec![Cmd::Prompt(Prompt::with(PromptKind::Until, text))];
         }
+        let lines = self.pass_lines(ctx, d, stage, step.to, until);
+        let then = vec![Cmd::Run(Effect::Decide {
+            id: d.id,
+            version: d.version,
+            decision: Decision::Pass,
+            reason: None,
+            until,
+        })];
+        let title = format!("{}？", step.action.label(zh));
+        vec![
+            Cmd::Open(Modal::confirm(title, lines, then)),
+            claim_start(ctx, d.id),
+        ]
+    }
+
+    /// What a pass will do, said before it: the item, its step, the checks
+    /// that fail, what a confirmed exit cancels, an extension's end.
+    fn pass_lines(
+        &self,
+        ctx: &Ctx,
+        d: &Application,
+        stage: Stage,
+        to: State,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Vec<String> {
+        let zh = ctx.zh();
         let mut lines = vec![
             format!(
                 "#{} {} · {}",
@@ -195,7 +221,7 @@ impl QueueScreen {
                 d.kind.label(zh),
                 inert(&d.unit.facts.name)
             ),
-            format!("{} → {}", d.state.label(zh), step.to.label(zh)),
+            format!("{} → {}", d.state.label(zh), to.label(zh)),
         ];
         // The checks that fail are said before the officer decides.
         let failing: Vec<String> = self
@@ -218,18 +244,7 @@ impl QueueScreen {
         if let Some(t) = until {
             lines.push(L::ExtendsTo.fill(ctx.lang, &[&supervision::day(t)]));
         }
-        let then = vec![Cmd::Run(Effect::Decide {
-            id: d.id,
-            version: d.version,
-            decision: Decision::Pass,
-            reason: None,
-            until,
-        })];
-        let title = format!("{}？", step.action.label(zh));
-        vec![
-            Cmd::Open(Modal::confirm(title, lines, then)),
-            claim_start(ctx, d.id),
-        ]
+        lines
     }
 
     /// The end typed for an extension: a day after today, then the
