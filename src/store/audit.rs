@@ -174,23 +174,12 @@ pub(crate) struct Stamp<'a> {
 }
 
 impl Store {
-    /// Appends events chained (SQLite: PostgreSQL's functions chain their
-    /// own): the heads of their chains in one query, the hashes here, one
-    /// insert. The subjects' rows are locked by the transaction already
-    /// (SQLite's write lock), so no other writer takes a position.
-    pub(crate) async fn append_events(
+    /// The head (position, hash) of each chain named, in one query.
+    async fn chain_heads(
         &self,
         tx: &mut super::sql::Tx,
-        stamp: &Stamp<'_>,
-        events: &[NewAudit<'_>],
-    ) -> Result<()> {
-        if events.is_empty() {
-            return Ok(());
-        }
-        let chains: Vec<String> = events
-            .iter()
-            .map(|e| audit::chain_of(e.application_id, e.binding_id, e.unit_id))
-            .collect();
+        chains: &[String],
+    ) -> Result<HashMap<String, (i64, String)>> {
         let wanted = json_records(chains.iter().map(|c| json!(c)));
         #[derive(Deserialize)]
         struct Head {
@@ -210,10 +199,30 @@ impl Store {
                 args![wanted],
             )
             .await?;
-        let mut heads: HashMap<String, (i64, String)> = found
+        Ok(found
             .into_iter()
             .map(|h| (h.chain, (h.seq.unwrap_or(0), h.hash.unwrap_or_default())))
+            .collect())
+    }
+
+    /// Appends events chained (SQLite: PostgreSQL's functions chain their
+    /// own): the heads of their chains in one query, the hashes here, one
+    /// insert. The subjects' rows are locked by the transaction already
+    /// (SQLite's write lock), so no other writer takes a position.
+    pub(crate) async fn append_events(
+        &self,
+        tx: &mut super::sql::Tx,
+        stamp: &Stamp<'_>,
+        events: &[NewAudit<'_>],
+    ) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let chains: Vec<String> = events
+            .iter()
+            .map(|e| audit::chain_of(e.application_id, e.binding_id, e.unit_id))
             .collect();
+        let mut heads = self.chain_heads(tx, &chains).await?;
         let at_micros = stamp.at.timestamp_micros();
         let recs = events.iter().zip(chains).map(|(e, chain)| {
             let (seq, prev) = heads

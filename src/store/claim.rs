@@ -77,6 +77,51 @@ struct Plan {
     events: Vec<(i64, Action, Option<String>)>,
 }
 
+impl Plan {
+    /// What claiming `s` writes, by the claim on it now; its result.
+    fn add(
+        &mut self,
+        s: &judge::Subject,
+        me: &str,
+        now: DateTime<Utc>,
+        ends: DateTime<Utc>,
+        reason: Option<&str>,
+    ) -> ClaimResult {
+        let id = s.id;
+        let current = s.claim.as_ref().map(|(w, u)| (w.as_str(), *u));
+        let mut until = ends;
+        match claim::step(me, id, current, now, reason.is_some()) {
+            Step::Held(h) => return ClaimResult::failed(id, &Error::Held(h)),
+            Step::Renew => {
+                until = current.map_or(ends, |c| c.1.max(ends));
+                self.renews.push(id);
+            }
+            Step::New => {
+                self.upserts.push(json!({"uid": id, "uver": s.version}));
+                self.events.push((id, Action::Claim, None));
+            }
+            Step::Lapsed { officer, expired } => {
+                self.lapses.push((id, claim::lapse_text(&officer, expired)));
+                self.upserts.push(json!({"uid": id, "uver": s.version}));
+                self.events.push((id, Action::Claim, None));
+            }
+            Step::TakeOver { from } => {
+                let r = reason.unwrap_or_default();
+                let text = claim::take_over_text(&from, r);
+                self.events.push((id, Action::TakeOver, Some(text)));
+                self.upserts
+                    .push(json!({"uid": id, "uver": s.version, "ufrom": from, "ureason": r}));
+            }
+        }
+        ClaimResult {
+            id,
+            holder: Some(me.to_string()),
+            until: Some(until),
+            error: None,
+        }
+    }
+}
+
 impl Store {
     /// Claims `ids` for `minutes` as one step: an item held by another is
     /// refused naming the holder, unless `take_over` gives a reason.
@@ -106,67 +151,28 @@ impl Store {
         let ends = actor.now + chrono::Duration::minutes(minutes);
         let mut tx = self.begin().await?;
         let loaded = self.load_subjects(&mut tx, ids).await?;
-        let mut seen = HashSet::new();
-        let mut out = Vec::with_capacity(ids.len());
         let mut plan = Plan {
             lapses: vec![],
             upserts: vec![],
             renews: vec![],
             events: vec![],
         };
-        for &id in ids {
-            let subject = match loaded.get(&id) {
-                _ if !seen.insert(id) => Err(Error::Repeated(id)),
-                None => Err(Error::not_found_application(id)),
-                Some(Err(e)) => Err(Error::Invalid(e.clone())),
-                Some(Ok(s)) => claimable(self, officer, s).map(|_| s),
-            };
-            let s = match subject {
-                Ok(s) => s,
-                Err(e) => {
-                    out.push(ClaimResult::failed(id, &e));
-                    continue;
+        let mut seen = HashSet::new();
+        let out: Vec<ClaimResult> = ids
+            .iter()
+            .map(|&id| {
+                let subject = match loaded.get(&id) {
+                    _ if !seen.insert(id) => Err(Error::Repeated(id)),
+                    None => Err(Error::not_found_application(id)),
+                    Some(Err(e)) => Err(Error::Invalid(e.clone())),
+                    Some(Ok(s)) => claimable(self, officer, s).map(|_| s),
+                };
+                match subject {
+                    Ok(s) => plan.add(s, &officer.login, actor.now, ends, reason.as_deref()),
+                    Err(e) => ClaimResult::failed(id, &e),
                 }
-            };
-            let current = s.claim.as_ref().map(|(w, u)| (w.as_str(), *u));
-            let step = claim::step(&officer.login, id, current, actor.now, reason.is_some());
-            let mut until = ends;
-            match step {
-                Step::Held(h) => {
-                    out.push(ClaimResult::failed(id, &Error::Held(h)));
-                    continue;
-                }
-                Step::Renew => {
-                    until = current.map_or(ends, |c| c.1.max(ends));
-                    plan.renews.push(id);
-                }
-                Step::New => {
-                    plan.upserts.push(json!({"uid": id, "uver": s.version}));
-                    plan.events.push((id, Action::Claim, None));
-                }
-                Step::Lapsed {
-                    officer: o,
-                    expired,
-                } => {
-                    plan.lapses.push((id, claim::lapse_text(&o, expired)));
-                    plan.upserts.push(json!({"uid": id, "uver": s.version}));
-                    plan.events.push((id, Action::Claim, None));
-                }
-                Step::TakeOver { from } => {
-                    let r = reason.as_deref().unwrap_or_default();
-                    plan.events
-                        .push((id, Action::TakeOver, Some(claim::take_over_text(&from, r))));
-                    plan.upserts
-                        .push(json!({"uid": id, "uver": s.version, "ufrom": from, "ureason": r}));
-                }
-            }
-            out.push(ClaimResult {
-                id,
-                holder: Some(officer.login.clone()),
-                until: Some(until),
-                error: None,
-            });
-        }
+            })
+            .collect();
         self.write_claims(&mut tx, &actor, ends, plan).await?;
         tx.commit().await?;
         Ok(out)
