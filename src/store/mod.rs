@@ -19,9 +19,9 @@ pub(crate) mod sql;
 mod supervise;
 mod types;
 mod unbind;
+mod verify;
 mod watch;
 
-pub use audit::{Checkpoint, Finding, Report};
 pub use batch::*;
 pub use bulk::*;
 pub use claim::{Claim, ClaimResult};
@@ -29,6 +29,7 @@ pub use decide::validated_reason;
 pub use error::{Error, Result};
 pub use supervise::{Imposition, Lapsing, MeasureEnd, SeriousShare, Supervision, WarningStep};
 pub use types::*;
+pub use verify::{Checkpoint, Finding, Report};
 pub use watch::Watch;
 
 pub use crate::domain::Conflict;

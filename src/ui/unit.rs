@@ -13,7 +13,6 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 /// Draws the unit; returns the rows of its application list in view.
 pub fn draw(f: &mut Frame, app: &App, u: &UnitScreen, theme: &Theme, area: Rect) -> u16 {
-    let zh = app.ctx.zh();
     let Some(v) = &u.view else {
         let block = Block::default().borders(Borders::ALL);
         f.render_widget(
@@ -52,9 +51,22 @@ pub fn draw(f: &mut Frame, app: &App, u: &UnitScreen, theme: &Theme, area: Rect)
     ];
     head_lines.extend(watch);
     f.render_widget(Paragraph::new(head_lines), head);
+    applications(f, app, u, &v.applications, theme, list)
+}
+
+/// The unit's applications, the rows in view; returns how many fit.
+fn applications(
+    f: &mut Frame,
+    app: &App,
+    u: &UnitScreen,
+    apps: &[crate::store::UnitApp],
+    theme: &Theme,
+    list: Rect,
+) -> u16 {
+    let zh = app.ctx.zh();
     let height = list.height.saturating_sub(1);
-    let (top, end) = centred(v.applications.len(), u.cursor, height as usize);
-    let rows: Vec<TableRow> = v.applications[top..end]
+    let (top, end) = centred(apps.len(), u.cursor, height as usize);
+    let rows: Vec<TableRow> = apps[top..end]
         .iter()
         .enumerate()
         .map(|(i, a)| {

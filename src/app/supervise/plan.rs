@@ -273,11 +273,10 @@ impl SuperviseScreen {
     }
 }
 
-/// The reason dialog of a plan ready for it: a batch's (measures) or a
-/// warning's.
-fn reason(ctx: &Ctx, p: Plan) -> Vec<Cmd> {
+/// What a plan will do, for its dialog: the measure, its deadline and
+/// limit, what ending access cancels.
+fn summary(ctx: &Ctx, p: &Plan) -> Vec<String> {
     let zh = ctx.zh();
-    let first = p.rows.first().map_or(0, |r| r.id);
     let mut summary = vec![p.what.clone()];
     if let Some(k) = p.kind {
         summary.push(format!(
@@ -294,44 +293,58 @@ fn reason(ctx: &Ctx, p: Plan) -> Vec<Cmd> {
         summary.push(L::LimitLine.fill(ctx.lang, &[&n]));
     }
     summary.extend(p.preview.clone().unwrap_or_default());
-    let params = BatchParams {
-        deadline: p.deadline,
-        limit: p.limit,
-        until: None,
+    summary
+}
+
+/// A batch's reason dialog (measures imposed, lifted, escalated).
+fn batch_reason(ctx: &Ctx, p: &Plan, op: BatchOp, text: T, heading: String) -> Vec<Cmd> {
+    let first = p.rows.first().map_or(0, |r| r.id);
+    let mut summary = summary(ctx, p);
+    summary.push(ctx.t(L::BatchEachChecked).into());
+    let key = format!("{}-{first}-{}", op.code().replace(':', "-"), p.rows.len());
+    let target = ReasonTarget::Many {
+        op,
+        items: SuperviseScreen::items(&p.rows),
+        summary,
+        params: BatchParams {
+            deadline: p.deadline,
+            limit: p.limit,
+            until: None,
+        },
     };
-    let batch = |op: BatchOp, text: T, heading: String| {
-        let mut summary = summary.clone();
-        summary.push(ctx.t(L::BatchEachChecked).into());
-        let key = format!("{}-{first}-{}", op.code().replace(':', "-"), p.rows.len());
-        let target = ReasonTarget::Many {
-            op,
-            items: SuperviseScreen::items(&p.rows),
-            summary,
-            params,
-        };
-        ReasonDialog::open_with(target, key, templates(text), Some(heading))
+    ReasonDialog::open_with(target, key, templates(text), Some(heading))
+}
+
+/// A warning's dialog: its feedback, closing note, or escalation's reason.
+fn warning_reason(ctx: &Ctx, p: &Plan, step: WarningStep, action: Action, text: T) -> Vec<Cmd> {
+    let row = p.rows.first().copied().unwrap_or(Row {
+        id: 0,
+        version: 0,
+        unit: 0,
+    });
+    let target = ReasonTarget::Warning {
+        id: row.id,
+        version: row.version,
+        step,
+        summary: summary(ctx, p),
     };
-    let warning = |step: WarningStep, action: Action, text: T| {
-        let row = p.rows.first().copied().unwrap_or(Row {
-            id: 0,
-            version: 0,
-            unit: 0,
-        });
-        let target = ReasonTarget::Warning {
-            id: row.id,
-            version: row.version,
-            step,
-            summary: summary.clone(),
-        };
-        let heading = format!("{} #{} · {}", action.label(zh), row.id, p.what);
-        ReasonDialog::open_with(
-            target,
-            draft_key(action, row.id),
-            templates(text),
-            Some(heading),
-        )
-    };
+    let heading = format!("{} #{} · {}", action.label(ctx.zh()), row.id, p.what);
+    ReasonDialog::open_with(
+        target,
+        draft_key(action, row.id),
+        templates(text),
+        Some(heading),
+    )
+}
+
+/// The reason dialog of a plan ready for it: a batch's (measures) or a
+/// warning's.
+fn reason(ctx: &Ctx, p: Plan) -> Vec<Cmd> {
+    let zh = ctx.zh();
+    let first = p.rows.first().map_or(0, |r| r.id);
     let kind = p.kind.unwrap_or(MeasureKind::Reminder);
+    let batch = |op, text, heading| batch_reason(ctx, &p, op, text, heading);
+    let warning = |step, action, text| warning_reason(ctx, &p, step, action, text);
     match p.op {
         PlanOp::Impose => batch(
             BatchOp::Impose(kind),

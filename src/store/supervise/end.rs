@@ -165,31 +165,41 @@ impl Store {
             .collect();
         self.append_events(tx, &actor.stamp(), &events).await?;
         if how == MeasureEnd::Escalate {
-            let units: Vec<i64> = {
-                let mut u: Vec<i64> = planned.iter().map(|m| m.unit_id).collect();
-                u.sort();
-                u.dedup();
-                u
-            };
-            let what = Imposition {
-                kind: MeasureKind::Terminate,
-                reason: format!("整改期限已过未整改：{note}"),
-                deadline: None,
-                limit: None,
-                warning: None,
-            };
-            let items: Vec<DecideItem> = units
-                .iter()
-                .map(|&id| DecideItem { id, version: None })
-                .collect();
-            let term = self
-                .judge_impositions(tx, actor.officer, &items, MeasureKind::Terminate)
-                .await?;
-            let reason = what.reason.clone();
-            self.apply_impositions(tx, actor, &term, &what, &reason, None, None)
-                .await?;
+            let mut units: Vec<i64> = planned.iter().map(|m| m.unit_id).collect();
+            units.sort();
+            units.dedup();
+            self.terminate_units(tx, actor, &units, note).await?;
         }
         Ok(judged)
+    }
+
+    /// Measures escalated: their units' access terminated, in the same
+    /// transaction.
+    async fn terminate_units(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor<'_>,
+        units: &[i64],
+        note: &str,
+    ) -> Result<()> {
+        let what = Imposition {
+            kind: MeasureKind::Terminate,
+            reason: format!("整改期限已过未整改：{note}"),
+            deadline: None,
+            limit: None,
+            warning: None,
+        };
+        let items: Vec<DecideItem> = units
+            .iter()
+            .map(|&id| DecideItem { id, version: None })
+            .collect();
+        let term = self
+            .judge_impositions(tx, actor.officer, &items, MeasureKind::Terminate)
+            .await?;
+        let reason = what.reason.clone();
+        self.apply_impositions(tx, actor, &term, &what, &reason, None, None)
+            .await?;
+        Ok(())
     }
 
     /// Measures lifted or escalated through `leqi_measure_end`.

@@ -11,11 +11,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rect) -> Rect {
-    let r = super::centered(area, 76, area.height.min(20));
-    f.render_widget(Clear, r);
+/// The dialog's title: its heading, else what its target names.
+fn title(app: &App, d: &ReasonDialog) -> String {
     let zh = app.ctx.zh();
-    let title = match &d.target {
+    match &d.target {
         _ if d.heading.is_some() => format!(" {} ", d.heading.as_deref().unwrap_or_default()),
         ReasonTarget::Warning { id, .. } => format!(" {} #{id} ", app.t(L::ColWarning)),
         ReasonTarget::TakeOver { id } => format!(" {} #{id} ", app.t(L::Held)),
@@ -35,7 +34,13 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
             items.len(),
             app.t(L::Items)
         ),
-    };
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rect) -> Rect {
+    let r = super::centered(area, 76, area.height.min(20));
+    f.render_widget(Clear, r);
+    let title = title(app, d);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
