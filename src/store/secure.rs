@@ -144,6 +144,16 @@ impl ResultRow {
     }
 }
 
+/// Each row's result, a refusal as a failed item.
+pub(crate) fn item_results(rows: &[ResultRow], target: Target) -> Vec<ItemResult> {
+    rows.iter()
+        .map(|r| {
+            r.result(target)
+                .unwrap_or_else(|e| ItemResult::failed(r.id, &e))
+        })
+        .collect()
+}
+
 /// The error of a refused verdict code (`leqi_claim`'s rows).
 pub(crate) fn verdict_error(id: i64, code: &str, detail: &str) -> Error {
     let row = ResultRow {
@@ -329,13 +339,7 @@ impl Store {
                 .bind(run.seqs())
                 .fetch_all(&mut **t)
                 .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                r.result(Target::Binding)
-                    .unwrap_or_else(|e| ItemResult::failed(r.id, &e))
-            })
-            .collect())
+        Ok(item_results(&rows, Target::Binding))
     }
 
     /// A paper copy noted through `leqi_mark_paper`.

@@ -228,12 +228,6 @@ impl Store {
                 .bind(run.seqs())
                 .fetch_all(&mut **t)
                 .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                r.result(Target::Measure)
-                    .unwrap_or_else(|e| ItemResult::failed(r.id, &e))
-            })
-            .collect())
+        Ok(super::super::secure::item_results(&rows, Target::Measure))
     }
 }

@@ -215,13 +215,7 @@ impl Store {
         .bind(run.seqs())
         .fetch_all(&mut **t)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                r.result(Target::Unit)
-                    .unwrap_or_else(|e| ItemResult::failed(r.id, &e))
-            })
-            .collect())
+        Ok(super::super::secure::item_results(&rows, Target::Unit))
     }
 
     /// Supervision items judged without writing (a batch's prejudgement).
