@@ -260,7 +260,7 @@ messages! {
     KindMeasure = "措施", "measure";
     MarkObsolete = "〔已失效〕", "[moot] ";
     MarkSiblings = "〔+{0}〕", "[+{0}] ";
-    MarkHeld = "〔{0}·{1}分〕", "[{0} {1}m] ";
+    MarkHeld = "〔{0}〕", "[{0}] ";
     MarkMine = "〔我〕", "[me] ";
     Held = "正在处理", "Being handled";
     HeldBy = "正在处理：{0} · 还剩 {1} 分", "Being handled: {0} · {1} min left";
@@ -289,6 +289,7 @@ messages! {
     Unstaffed = "无人可办的环节", "Stages no one can act on";
     UnstaffedLine = "{0} · {1} · {2}：没有在岗的“{3}”人员，{4} 件待办", "{0} · {1} · {2}: no active officer with the {3} role, {4} waiting";
     SkippedRepeat = "跳过（重复）", "skipped (repeat)";
+    SkippedHeld = "跳过（他人处理中）", "skipped (held)";
     BatchLeft = "批次 {0} 尚有 {1} 项未处理：按 B 查看并继续", "Batch {0} has {1} items left: press B to see and resume it";
 }
 

@@ -52,7 +52,7 @@ async fn hold_take_over_lapse(db: &TestDb) {
     let r = b.claim(&bo, &[id], 15, None).await.unwrap();
     assert_eq!(r[0].holder.as_deref(), Some("mouxian-zhao"), "{}", db.label);
     let f = r[0].error.as_ref().expect("refused");
-    assert_eq!(f.kind, FailureKind::Conflict);
+    assert_eq!(f.kind, FailureKind::Held);
     assert!(f.message.contains("mouxian-zhao"), "{}", f.message);
     match b.decide(&bo, id, Decision::Pass, None, None).await {
         Err(e @ Error::Held(_)) => {
@@ -182,7 +182,12 @@ async fn batch_skips_held(db: &TestDb) {
     b.run_batch(&bo, &batch, 2, |_, _| true).await.unwrap();
     let results = b.batch_items(&batch, false).await.unwrap();
     let held = results.iter().find(|r| r.item_id == ids[0]).unwrap();
-    assert!(!held.ok(), "{}: held item skipped", db.label);
+    assert!(
+        held.skipped() && !held.failed(),
+        "{}: held item skipped",
+        db.label
+    );
+    assert_eq!(held.outcome, ItemOutcome::Failed(FailureKind::Held));
     assert!(
         held.message
             .as_deref()
@@ -304,4 +309,134 @@ async fn sixteen_officers_race_for_claims_on_postgres() {
     if let Some(db) = fresh_pg().await {
         race(&db).await;
     }
+}
+
+fn bin(db: &TestDb, login: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_leqi-console"))
+        .arg("--database")
+        .arg(login_url(&db.url, login))
+        .args(["--officer", login])
+        .args(args)
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("leqi-claims-none"),
+        )
+        .output()
+        .unwrap()
+}
+
+/// `decide --take-over` takes over only when the claim is all that stands
+/// in the way: a stale version leaves the holder's claim as it was. A held
+/// item's refusal names the holder and says how to take it over, as JSON
+/// too with `--json`.
+async fn take_over_only_when_it_helps(db: &TestDb) {
+    let setup = demo_store(db, 50).await;
+    let ids = pending_items(&setup, Kind::Access, State::PendingAcceptance, 2).await;
+    let (a, ao) = as_officer(db, "mouxian-zhao").await;
+    a.claim(&ao, &ids, 15, None).await.unwrap();
+    let id = ids[0].to_string();
+    let o = bin(
+        db,
+        "mouxian-qian",
+        &[
+            "decide",
+            "pass",
+            &id,
+            "--version",
+            "9",
+            "--take-over",
+            "--reason",
+            "试试",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let held = pairs(
+        &setup,
+        &format!("SELECT c.application_id, c.officer FROM {LIVE} WHERE c.application_id = {id}"),
+    )
+    .await;
+    assert_eq!(
+        held,
+        vec![(ids[0], "mouxian-zhao".to_string())],
+        "{}: the holder keeps it",
+        db.label
+    );
+    assert_eq!(
+        actions(&setup, ids[0]).await,
+        ["claim"],
+        "{}: no take-over written",
+        db.label
+    );
+    let o = bin(db, "mouxian-qian", &["decide", "pass", &id, "--json"]);
+    assert_eq!(o.status.code(), Some(5));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on refusal");
+    assert_eq!(v[0]["error"]["kind"], "held", "{v}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("mouxian-zhao") && err.contains("--take-over"),
+        "{err}"
+    );
+    // Releasing what one does not hold is said, with exit 3.
+    let o = bin(db, "mouxian-qian", &["release", &id]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("{id}：")));
+}
+
+#[tokio::test]
+async fn take_over_only_when_it_helps_on_sqlite() {
+    take_over_only_when_it_helps(&fresh_sqlite()).await;
+}
+
+#[tokio::test]
+async fn take_over_only_when_it_helps_on_postgres() {
+    if let Some(db) = fresh_pg().await {
+        take_over_only_when_it_helps(&db).await;
+    }
+}
+
+/// On PostgreSQL an officer cannot claim another county's applications
+/// (refused as forbidden, 42501, as deciding them is), and a claim locks
+/// nothing outside the officer's own jurisdiction.
+#[tokio::test]
+async fn another_countys_items_are_refused_and_not_locked_on_postgres() {
+    let Some(db) = fresh_pg().await else {
+        return;
+    };
+    let setup = demo_store(&db, 300).await;
+    let theirs = pairs(
+        &setup,
+        "SELECT id, state FROM applications WHERE county_id = '13301020000' AND acting_bureau = '13301020000' AND state = 'pending_acceptance' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let id = theirs[0].0;
+    let (q, qo) = as_officer(&db, "mouxian-qian").await;
+    let r = q.claim(&qo, &[id], 15, None).await.unwrap();
+    let f = r[0].error.as_ref().expect("refused");
+    assert_eq!(f.kind, FailureKind::Forbidden, "{f:?}");
+    assert_eq!(scalar(&setup, "SELECT count(*) FROM claims").await, 0);
+    // A claim held open in a transaction locks none of that county's rows:
+    // its own officer decides at once.
+    let Backend::Postgres(pool) = &q.backend else {
+        unreachable!()
+    };
+    let mut open = pool.begin().await.unwrap();
+    sqlx::query("SELECT count(*) FROM leqi_claim($1, 15, NULL, NULL)")
+        .bind(vec![id])
+        .fetch_one(&mut *open)
+        .await
+        .unwrap();
+    let (z, zo) = as_officer(&db, "qingshan-zhao").await;
+    let decided = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        z.decide(&zo, id, Decision::Pass, None, None),
+    )
+    .await
+    .expect("not blocked by another county's open claim");
+    assert!(decided.is_ok(), "{decided:?}");
+    open.rollback().await.unwrap();
 }

@@ -59,6 +59,16 @@ CREATE TRIGGER claims_taken AFTER UPDATE ON claims
     FOR EACH ROW WHEN (OLD.officer IS DISTINCT FROM NEW.officer OR OLD.claimed_at IS DISTINCT FROM NEW.claimed_at)
     EXECUTE FUNCTION leqi_notify_change();
 
+-- The rows of `p_ids` in the bureau's jurisdiction (its county's, or its
+-- province's), locked in id order.
+CREATE FUNCTION leqi_lock_own(p_ids bigint[], p_bureau text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
+BEGIN
+    PERFORM 1 FROM applications
+      WHERE id = ANY (p_ids) AND (county_id = p_bureau OR province_id = p_bureau)
+      ORDER BY id FOR NO KEY UPDATE;
+END $$;
+
 CREATE TYPE leqi_claim_result AS (id bigint, code text, detail text, holder text, until timestamptz);
 CREATE TYPE leqi_claiming AS (ord bigint, id bigint, code text, detail text, holder text,
     expires_at timestamptz, how text, version bigint);
@@ -73,10 +83,10 @@ $$;
 -- Claims a set of applications for p_minutes: those the caller may decide
 -- now (or may reject: a precondition does not stop a claim). Held by
 -- another: refused (LQ007) unless taken over with a reason. The caller's
--- own live claim is renewed (no event). Rows are locked in id order, so
--- that racing claimers queue per item and never deadlock. (A decision
--- already under way when a claim is taken may still land: it began first,
--- and its version bump ends that claim.)
+-- own live claim is renewed (no event). The rows the caller's bureau acts
+-- on are locked first, in id order, as leqi_decide locks them: racing
+-- claimers and deciders queue per item, never deadlock, and whoever comes
+-- second judges what the first left. Nobody locks another bureau's rows.
 CREATE FUNCTION leqi_claim(p_ids bigint[], p_minutes int, p_take_over text, p_client text)
 RETURNS SETOF leqi_claim_result
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS $$
@@ -97,7 +107,7 @@ BEGIN
         RAISE EXCEPTION '接手须填写理由 (a take-over needs a reason)' USING ERRCODE = 'LQ003', DETAIL = 'reason_required';
     END IF;
     ends := t + make_interval(mins => p_minutes);
-    PERFORM 1 FROM applications WHERE id = ANY (p_ids) ORDER BY id FOR NO KEY UPDATE;
+    PERFORM leqi_lock_own(p_ids, me.bureau_id);
     v := leqi_judge(p_ids, array_fill(NULL::bigint, ARRAY[cardinality(p_ids)]), 'pass', NULL);
     cl := ARRAY(
         SELECT ROW(x.ord, x.id,
@@ -130,7 +140,7 @@ BEGIN
     SELECT k.id, k.version, me.login, me.bureau_id, t, ends,
            CASE WHEN k.how = 'take_over' THEN k.holder END,
            CASE WHEN k.how = 'take_over' THEN reason END
-      FROM unnest(cl) k WHERE k.code = '00000' AND k.how <> 'renew'
+      FROM unnest(cl) k WHERE k.code = '00000' AND k.how <> 'renew' ORDER BY k.id
     ON CONFLICT (application_id) DO UPDATE
        SET version = EXCLUDED.version, officer = EXCLUDED.officer, bureau_id = EXCLUDED.bureau_id, claimed_at = EXCLUDED.claimed_at,
            expires_at = EXCLUDED.expires_at, taken_from = EXCLUDED.taken_from,
@@ -222,6 +232,11 @@ DECLARE
 BEGIN
     SELECT * INTO me FROM leqi_officer();
     PERFORM leqi_own_batch(p_batch, me.login);
+    -- Locked first (only the caller's bureau's rows): a claim taken
+    -- meanwhile is seen by the judgement below, or waits for this one.
+    IF p_apply THEN
+        PERFORM leqi_lock_own(p_ids, me.bureau_id);
+    END IF;
     v := leqi_judge(p_ids, p_versions, p_decision, reason, p_until);
     v := ARRAY(SELECT CASE WHEN x.code IN ('00000', 'LQ004') AND c.application_id IS NOT NULL
                            THEN ROW(x.ord, x.id, 'LQ007',
@@ -312,7 +327,7 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS
     SELECT p_batch, p_seqs[r.k], r.id, p_versions[r.k],
            CASE r.code WHEN '00000' THEN 'done' WHEN '42501' THEN 'forbidden' WHEN 'LQ001' THEN 'conflict'
                        WHEN 'LQ002' THEN 'conflict' WHEN 'LQ003' THEN 'invalid' WHEN 'LQ004' THEN 'precondition'
-                       WHEN 'LQ005' THEN 'not_found' WHEN 'LQ006' THEN 'duplicate' WHEN 'LQ007' THEN 'conflict'
+                       WHEN 'LQ005' THEN 'not_found' WHEN 'LQ006' THEN 'duplicate' WHEN 'LQ007' THEN 'held'
                        ELSE 'error' END,
            CASE WHEN r.code = '00000'
                 THEN CASE r.action WHEN 'accept' THEN '受理' WHEN 'not_accept' THEN '不予受理'
@@ -328,7 +343,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp SET jit = off AS
     ON CONFLICT (batch_id, seq) DO NOTHING
 $$;
 
+-- Supervision's tables are news to the consoles too.
+CREATE TRIGGER measures_changed AFTER INSERT OR UPDATE OR DELETE ON measures
+    FOR EACH STATEMENT EXECUTE FUNCTION leqi_notify_change();
+CREATE TRIGGER warnings_changed AFTER INSERT OR UPDATE OR DELETE ON warnings
+    FOR EACH STATEMENT EXECUTE FUNCTION leqi_notify_change();
+
 REVOKE EXECUTE ON FUNCTION leqi_claim(bigint[], int, text, text), leqi_release(bigint[], text),
-    leqi_presence(text), leqi_lapse_text(text, timestamptz) FROM PUBLIC;
+    leqi_presence(text), leqi_lapse_text(text, timestamptz), leqi_lock_own(bigint[], text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION leqi_claim(bigint[], int, text, text), leqi_release(bigint[], text),
     leqi_presence(text) TO leqi_officers;

@@ -39,14 +39,30 @@ pub fn own_claim(ctx: &Ctx, r: &QueueRow) -> Option<i64> {
     (who == &ctx.officer.login && left > 0).then_some(left)
 }
 
-/// What the officer is told of another's claim: who, how long, how to
-/// take it over.
-pub fn held_lines(ctx: &Ctx, who: &str, left: i64) -> Vec<String> {
+/// What the officer is told of another's claim: who, how long, and the
+/// key that takes it over, which works from the notice itself.
+pub fn held_notice(ctx: &Ctx, id: i64, who: &str, left: i64) -> Cmd {
     let keys = ctx.keys(super::Mode::Normal, KeyAction::TakeOver);
-    vec![
+    let lines = vec![
         L::HeldBy.fill(ctx.lang, &[&crate::ui::safe(ctx.name_of(who)), &left]),
         L::HeldHint.fill(ctx.lang, &[&keys]),
-    ]
+    ];
+    Cmd::Open(super::Modal::Message {
+        title: ctx.t(L::Held).into(),
+        lines,
+        offer: Some(super::modal::Offer {
+            action: KeyAction::TakeOver,
+            then: take_over_dialog(ctx, id, who),
+        }),
+    })
+}
+
+/// The reason dialog of a take-over.
+fn take_over_dialog(ctx: &Ctx, id: i64, who: &str) -> Vec<Cmd> {
+    let name = crate::ui::safe(ctx.name_of(who));
+    let heading = L::TakeOverTitle.fill(ctx.lang, &[&id, &name]);
+    let target = ReasonTarget::TakeOver { id };
+    ReasonDialog::open_with(target, format!("take-{id}"), vec![], Some(heading))
 }
 
 impl App {
@@ -73,7 +89,7 @@ impl App {
             ];
         }
         if let Some((who, left)) = other_holder(&self.ctx, r) {
-            return vec![Cmd::Notice(L::Held, held_lines(&self.ctx, who, left))];
+            return vec![held_notice(&self.ctx, id, who, left)];
         }
         self.claims.explicit.insert(id);
         vec![Cmd::Run(Effect::Claim {
@@ -92,10 +108,7 @@ impl App {
         let Some((who, _)) = other_holder(&self.ctx, r) else {
             return vec![Cmd::Status(self.t(L::NotHeld).into())];
         };
-        let name = crate::ui::safe(self.ctx.name_of(who));
-        let heading = L::TakeOverTitle.fill(self.ctx.lang, &[&r.id, &name]);
-        let target = ReasonTarget::TakeOver { id: r.id };
-        ReasonDialog::open_with(target, format!("take-{}", r.id), vec![], Some(heading))
+        take_over_dialog(&self.ctx, r.id, who)
     }
 
     pub(super) fn on_claim_msg(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -169,13 +182,13 @@ impl App {
                     }
                     // The dialog started on it closes; a typed reason stays
                     // in its draft.
-                    let lines = match (&r.holder, r.until) {
-                        (Some(h), Some(u)) if f.kind == FailureKind::Conflict => {
-                            held_lines(&self.ctx, h, claim::minutes_left(u, self.ctx.now()))
+                    cmds.push(match (&r.holder, r.until) {
+                        (Some(h), Some(u)) if f.kind == FailureKind::Held => {
+                            let left = claim::minutes_left(u, self.ctx.now());
+                            held_notice(&self.ctx, r.id, h, left)
                         }
-                        _ => vec![self.ctx.lang.half(&f.message)],
-                    };
-                    cmds.push(Cmd::Notice(L::Held, lines));
+                        _ => Cmd::Notice(L::CannotAct, vec![self.ctx.lang.half(&f.message)]),
+                    });
                 }
                 (None, None) => {}
             }
@@ -199,7 +212,7 @@ impl App {
             if !self.claims.held.contains_key(&c.application_id) {
                 continue;
             }
-            if c.officer == me {
+            if c.officer == me && c.current {
                 self.claims.held.insert(c.application_id, c.expires_at);
                 continue;
             }
@@ -209,7 +222,8 @@ impl App {
             if self.claims.starting == Some(id) {
                 self.claims.starting = None;
             }
-            if c.taken_from.as_deref() == Some(me.as_str()) {
+            if c.officer != me && c.taken_from.as_deref() == Some(me.as_str()) {
+                self.status = None;
                 let who = crate::ui::safe(self.ctx.name_of(&c.officer));
                 let why = crate::ui::safe(c.take_over_reason.as_deref().unwrap_or(""));
                 let line = L::TakenOverLine.fill(self.ctx.lang, &[&who, &id, &why]);

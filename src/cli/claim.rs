@@ -32,19 +32,29 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
             } else {
                 for id in ids {
                     if gone.contains(id) {
-                        output::line(&format!("{id}：已放弃领取 (released)"));
+                        output::line(&format!("{id}：{}", output::said("已放弃领取 (released)")));
                     } else {
-                        output::note(&format!("{id}：您没有领取 (not claimed by you)"));
+                        let why = output::said("您没有领取 (not claimed by you)");
+                        output::note(&format!("{id}：{why}"));
                     }
                 }
             }
-            Ok(0)
+            // Something named was not the officer's to release: not found.
+            Ok(if ids.iter().all(|i| gone.contains(i)) {
+                0
+            } else {
+                3
+            })
         }
         Command::Claims { mine, json } => {
             let officer = ctx.officer(store).await?;
             let list = store.claims(&officer, *mine).await?;
             if *json {
                 output::json(&list);
+                return Ok(0);
+            }
+            if list.is_empty() {
+                output::note(&output::said("没有生效的领取 (no claims in force)"));
                 return Ok(0);
             }
             let now = crate::store::now();
@@ -87,15 +97,16 @@ fn report(results: &[ClaimResult], json: bool) -> Outcome<i32> {
     let mut code = 0;
     for r in results {
         match &r.error {
-            None if !json => output::line(&format!(
-                "{}：已领取至 {} (claimed)",
-                r.id,
-                r.until.map(output::local).unwrap_or_default()
-            )),
+            None if !json => {
+                let t = r.until.map(output::local).unwrap_or_default();
+                let said = output::said(&format!("已领取至 {t} (claimed until {t})"));
+                output::line(&format!("{}：{said}", r.id));
+            }
             None => {}
             Some(f) => {
                 if !json {
-                    output::note(&format!("{}：{}", r.id, f.message));
+                    let why = output::said(&super::decide::with_hint(f));
+                    output::note(&format!("{}：{why}", r.id));
                 }
                 if code == 0 {
                     code = f.kind.exit_code();

@@ -31,17 +31,34 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let take = reason.as_deref().filter(|_| *take_over);
     if let Some(one) = single(&items) {
         // One decision is one transaction, which is its own claim: the
-        // database refuses it while another officer holds the item. Taken
-        // over, the take-over is claimed (and audited) first.
-        let claimed = match take {
-            Some(_) => store.claim(&officer, &[one.id], minutes, take).await?,
-            None => vec![],
-        };
-        if let Some(f) = claimed.iter().find_map(|c| c.error.as_ref()) {
-            return Err(Failure {
-                code: f.kind.exit_code(),
-                message: f.message.clone(),
+        // database refuses it while another officer holds the item.
+        if take.is_some() {
+            // Taken over only if nothing but the claim stands in the way;
+            // the take-over is claimed (and audited) first, and kept
+            // should the decision still fail.
+            let judged = store
+                .judge_decisions(&officer, &[one], decision, reason.is_some())
+                .await?;
+            let other = judged.iter().find(|r| {
+                r.error
+                    .as_ref()
+                    .is_some_and(|f| f.kind != FailureKind::Held)
             });
+            if let Some(r) = other {
+                return report(&[r.clone()], *json);
+            }
+            let claimed = store.claim(&officer, &[one.id], minutes, take).await?;
+            if let Some(c) = claimed.iter().find(|c| !c.ok()) {
+                let r = ItemResult {
+                    id: c.id,
+                    action: None,
+                    from: None,
+                    to: None,
+                    version: None,
+                    error: c.error.clone(),
+                };
+                return report(&[r], *json);
+            }
         }
         // A pass takes no reason: one given with --take-over was the take-over's.
         let reason = reason
@@ -50,11 +67,13 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         let r = store
             .decide_until(&officer, one.id, decision, reason, one.version, until)
             .await;
-        // A decision ends its claim; a refusal leaves none behind.
-        if !r.as_ref().is_ok_and(|r| r.ok()) && claimed.iter().any(|c| c.ok()) {
-            store.release(&officer, &[one.id]).await?;
-        }
-        return report(&[r?], *json);
+        // A refusal is the item's result (printed as JSON with --json);
+        // anything else (the database gone) is the command's error.
+        let r = match r {
+            Err(e) if e.kind() != FailureKind::Error => ItemResult::failed(one.id, &e),
+            other => other?,
+        };
+        return report(&[r], *json);
     }
     if take.is_some() {
         // Taken over before the batch, which then renews them as its own.
@@ -242,9 +261,11 @@ pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool
 /// 0 when every item was done (repeats are skipped, not failed); else the
 /// code of the first that was not.
 fn batch_exit_code(items: &[BatchItem]) -> i32 {
+    // A repeat was done once; an item another officer holds was not done.
+    let repeat = ItemOutcome::Failed(FailureKind::Duplicate);
     match items
         .iter()
-        .find(|i| !i.ok() && !i.skipped())
+        .find(|i| !i.ok() && i.outcome != repeat)
         .map(|i| i.outcome)
     {
         None => 0,
@@ -273,6 +294,20 @@ pub fn print_results(items: &[BatchItem]) {
     output::rows(&["编号", "结果", "说明"], &rows);
 }
 
+/// A refusal's message; held by another, with how to take it over.
+pub(super) fn with_hint(f: &crate::store::ItemFailure) -> String {
+    if f.kind == FailureKind::Held {
+        use crate::i18n::Lang;
+        format!(
+            "{}；用 --take-over --reason 理由 接手 ({}; add --take-over --reason TEXT to take it over)",
+            Lang::Zh.half(&f.message),
+            Lang::En.half(&f.message)
+        )
+    } else {
+        f.message.clone()
+    }
+}
+
 /// The results of a decision or unbinding done at once.
 pub(super) fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
     if json {
@@ -299,11 +334,7 @@ pub(super) fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
     match results.iter().find(|r| !r.ok()) {
         Some(r) if results.len() == 1 => Err(Failure {
             code: r.code(),
-            message: r
-                .error
-                .as_ref()
-                .map(|e| e.message.clone())
-                .unwrap_or_default(),
+            message: r.error.as_ref().map(|e| with_hint(e)).unwrap_or_default(),
         }),
         Some(r) => Ok(r.code()),
         None => Ok(0),

@@ -195,6 +195,10 @@ async fn event_loop(
     use tokio::signal::unix::{SignalKind, signal};
     let sig = |k| signal(k).map_err(|e| Failure::other(e.to_string()));
     let (mut sigterm, mut hup) = (sig(SignalKind::terminate())?, sig(SignalKind::hangup())?);
+    // Sent from outside (Ctrl-C at the keyboard is a key in raw mode):
+    // the console ends as on SIGTERM, its claims released, the terminal
+    // restored.
+    let (mut int, mut quit) = (sig(SignalKind::interrupt())?, sig(SignalKind::quit())?);
     let mut events = EventStream::new();
     // Leases renewed, presence said, minutes left counted down.
     let mut heartbeat =
@@ -239,6 +243,8 @@ async fn event_loop(
             }
             _ = sigterm.recv() => { tracing::info!("SIGTERM"); break; }
             _ = hup.recv() => { tracing::info!("SIGHUP: the session dropped"); break; }
+            _ = int.recv() => { tracing::info!("SIGINT"); break; }
+            _ = quit.recv() => { tracing::info!("SIGQUIT"); break; }
         }
         // Everything already waiting is applied before the next draw.
         while let Ok(m) = rx.try_recv() {

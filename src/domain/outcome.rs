@@ -18,18 +18,21 @@ pub enum FailureKind {
     Invalid,
     /// Named again in the same batch: done once, the repeat skipped.
     Duplicate,
+    /// Another officer's claim holds it: skipped, not decided.
+    Held,
     /// Anything else: the database, the network.
     Error,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 7] = [
+    pub const ALL: [FailureKind; 8] = [
         FailureKind::NotFound,
         FailureKind::Forbidden,
         FailureKind::Conflict,
         FailureKind::Precondition,
         FailureKind::Invalid,
         FailureKind::Duplicate,
+        FailureKind::Held,
         FailureKind::Error,
     ];
 
@@ -42,6 +45,7 @@ impl FailureKind {
             FailureKind::Precondition => "precondition",
             FailureKind::Invalid => "invalid",
             FailureKind::Duplicate => "duplicate",
+            FailureKind::Held => "held",
             FailureKind::Error => "error",
         }
     }
@@ -57,7 +61,7 @@ impl FailureKind {
         match self {
             FailureKind::NotFound => 3,
             FailureKind::Forbidden => 4,
-            FailureKind::Conflict | FailureKind::Precondition => 5,
+            FailureKind::Conflict | FailureKind::Precondition | FailureKind::Held => 5,
             FailureKind::Invalid | FailureKind::Duplicate => 6,
             FailureKind::Error => 1,
         }

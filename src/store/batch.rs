@@ -44,13 +44,19 @@ impl BatchItem {
     pub fn ok(&self) -> bool {
         self.outcome == ItemOutcome::Done
     }
-    /// Refused: a repeat is skipped, not failed.
+    /// Refused: a repeat, or an item another officer holds, is skipped,
+    /// not failed.
     pub fn failed(&self) -> bool {
-        matches!(self.outcome, ItemOutcome::Failed(k) if k != FailureKind::Duplicate)
+        matches!(self.outcome, ItemOutcome::Failed(k) if !skips(k))
     }
     pub fn skipped(&self) -> bool {
-        self.outcome == ItemOutcome::Failed(FailureKind::Duplicate)
+        matches!(self.outcome, ItemOutcome::Failed(k) if skips(k))
     }
+}
+
+/// Kinds of refusal a batch skips rather than fails.
+fn skips(k: FailureKind) -> bool {
+    matches!(k, FailureKind::Duplicate | FailureKind::Held)
 }
 
 /// Items per transaction when a batch runs: progress and cancellation
@@ -590,6 +596,7 @@ pub fn results_csv(items: &[BatchItem]) -> String {
             ItemOutcome::Done => "成功",
             ItemOutcome::Pending => "未处理",
             ItemOutcome::Failed(FailureKind::Duplicate) => "跳过（重复）",
+            ItemOutcome::Failed(FailureKind::Held) => "跳过（他人正在处理）",
             ItemOutcome::Failed(_) => "失败",
         };
         let kind = i.kind.map(|k| k.zh()).unwrap_or("");

@@ -28,6 +28,13 @@ pub struct Claim {
     pub kind: Option<String>,
     pub state: Option<String>,
     pub unit_name: Option<String>,
+    /// Still on the application as it is (a decision since ended it).
+    #[serde(default = "yes", deserialize_with = "de::flag")]
+    pub current: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One item's claim: held by the caller until a time, or why not.
@@ -424,16 +431,18 @@ impl Store {
         self.read_objects(&sql, args![now(), who]).await
     }
 
-    /// The claims on `ids` at the applications' versions, live or lapsed.
+    /// The claims on `ids`, live or lapsed, current or ended by a decision
+    /// (a console holding one learns who took it over, even if they then
+    /// decided it).
     pub async fn claims_on(&self, ids: &[i64]) -> Result<Vec<Claim>> {
         let sql = format!(
-            "{} SELECT {} FROM claims c JOIN applications a ON a.id = c.application_id AND a.version = c.version
+            "{} SELECT {} FROM claims c JOIN applications a ON a.id = c.application_id
              WHERE c.application_id IN (SELECT uid FROM u)",
             self.records(&[("uid", "bigint")]),
             self.objects(
                 "'application_id', c.application_id, 'officer', c.officer, 'claimed_at', c.claimed_at,
                  'expires_at', c.expires_at, 'taken_from', c.taken_from, 'take_over_reason', c.take_over_reason,
-                 'kind', a.kind, 'state', a.state, 'unit_name', a.unit_name"
+                 'kind', a.kind, 'state', a.state, 'unit_name', a.unit_name, 'current', a.version = c.version"
             )
         );
         self.read_objects(&sql, args![id_records(ids)]).await

@@ -60,7 +60,8 @@ impl Error {
         match self {
             Error::NotFound(_) => FailureKind::NotFound,
             Error::Forbidden(_) | Error::NotYourBatch { .. } => FailureKind::Forbidden,
-            Error::Conflict(_) | Error::Held(_) => FailureKind::Conflict,
+            Error::Conflict(_) => FailureKind::Conflict,
+            Error::Held(_) => FailureKind::Held,
             Error::Precondition(_) => FailureKind::Precondition,
             Error::Invalid(_) => FailureKind::Invalid,
             Error::Repeated(_) => FailureKind::Duplicate,

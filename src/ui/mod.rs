@@ -193,22 +193,32 @@ fn who(app: &App, room: usize) -> String {
         .unwrap_or_else(|| crate::fmt::truncate(&format!(" {title} │ {name} · {b}"), room))
 }
 
-/// Who else works in the same queue now.
-fn presence(app: &App) -> String {
+/// Who else works in the same queue now, in at most a third of the
+/// header: names while they fit, else how many.
+fn presence(app: &App, width: usize) -> String {
     let others = &app.claims.others;
-    match others.len() {
-        0 => String::new(),
-        1 | 2 => {
-            let names: Vec<String> = others.iter().map(|l| safe(app.ctx.name_of(l))).collect();
-            let names = names.join(app.t(L::ListSep));
-            format!("{} │ ", L::AlsoHere.fill(app.ctx.lang, &[&names]))
-        }
-        n => format!("{} │ ", L::AlsoHereMany.fill(app.ctx.lang, &[&n])),
+    if others.is_empty() {
+        return String::new();
     }
+    let names: Vec<String> = others
+        .iter()
+        .map(|l| crate::fmt::truncate(&safe(app.ctx.name_of(l)), 8))
+        .collect();
+    let named = format!(
+        "{} │ ",
+        L::AlsoHere.fill(app.ctx.lang, &[&names.join(app.t(L::ListSep))])
+    );
+    if others.len() <= 2 && crate::fmt::width(&named) <= width / 3 {
+        return named;
+    }
+    format!(
+        "{} │ ",
+        L::AlsoHereMany.fill(app.ctx.lang, &[&others.len()])
+    )
 }
 
 fn draw_header(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
-    let right = format!("{}{} ", presence(app), freshness(app));
+    let right = format!("{}{} ", presence(app, area.width as usize), freshness(app));
     let room = (area.width as usize).saturating_sub(crate::fmt::width(&right) + 1);
     let left = who(app, room);
     let line = Line::from(vec![Span::raw(fit(&left, room + 1)), Span::raw(right)]);

@@ -197,8 +197,9 @@ fn name_cell(app: &App, theme: &Theme, r: &QueueRow) -> Vec<Span<'static>> {
     }
     let mut spans = Vec::new();
     // Who works on it, first: another officer's claim stops a decision.
-    if let Some((who, left)) = crate::app::claims::other_holder(&app.ctx, r) {
-        let m = L::MarkHeld.fill(app.ctx.lang, &[&safe(app.ctx.name_of(who)), &left]);
+    // (The time left is in the detail: the name needs the room here.)
+    if let Some((who, _)) = crate::app::claims::other_holder(&app.ctx, r) {
+        let m = L::MarkHeld.fill(app.ctx.lang, &[&safe(app.ctx.name_of(who))]);
         spans.push(Span::styled(m, theme.warn));
     } else if crate::app::claims::own_claim(&app.ctx, r).is_some() {
         spans.push(Span::styled(app.t(L::MarkMine), theme.ok));

@@ -53,13 +53,10 @@ impl QueueScreen {
         }
         // Another officer holds it: said with who and how long, not begun.
         if self.pinned.is_none()
-            && let Some((who, left)) = self
-                .window
-                .selected()
-                .and_then(|r| crate::app::claims::other_holder(ctx, r))
+            && let Some(r) = self.window.selected()
+            && let Some((who, left)) = crate::app::claims::other_holder(ctx, r)
         {
-            let lines = crate::app::claims::held_lines(ctx, who, left);
-            return Err(vec![Cmd::Notice(L::Held, lines)]);
+            return Err(vec![crate::app::claims::held_notice(ctx, r.id, who, left)]);
         }
         let Some(d) = self.selected_detail() else {
             let why = match (self.window.selected(), self.pinned) {

@@ -45,7 +45,10 @@ fn holder_note(app: &App) -> String {
     let Some(r) = app.queue.window.selected() else {
         return String::new();
     };
-    if app.queue.detail.as_ref().is_none_or(|d| d.id != r.id) {
+    // A row decided elsewhere shows what happened, not a claim it had.
+    if app.queue.detail.as_ref().is_none_or(|d| d.id != r.id)
+        || app.queue.handled_elsewhere.contains(&r.id)
+    {
         return String::new();
     }
     let ctx = &app.ctx;

@@ -29,7 +29,9 @@ fn draw(f: &mut Frame, d: Dialog, theme_title: ratatui::style::Style, area: Rect
     } else {
         text_w
     };
-    let w = w.clamp(36, 76) as u16 + 4;
+    // The box as it will be placed: the text is broken to that, or a wide
+    // character at the edge would be lost.
+    let w = (w.clamp(36, 76) as u16 + 4).min(area.width.saturating_sub(2));
     // Lines broken to the box by display width (CJK has no spaces to
     // break at); the footer always shows, a cut is marked.
     let inner_w = w.saturating_sub(4).max(1) as usize;
