@@ -45,7 +45,7 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
                     .is_some_and(|f| f.kind != FailureKind::Held)
             });
             if let Some(r) = other {
-                return report(&[r.clone()], *json);
+                return report(std::slice::from_ref(r), *json);
             }
             let claimed = store.claim(&officer, &[one.id], minutes, take).await?;
             if let Some(c) = claimed.iter().find(|c| !c.ok()) {
@@ -334,7 +334,7 @@ pub(super) fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
     match results.iter().find(|r| !r.ok()) {
         Some(r) if results.len() == 1 => Err(Failure {
             code: r.code(),
-            message: r.error.as_ref().map(|e| with_hint(e)).unwrap_or_default(),
+            message: r.error.as_ref().map(with_hint).unwrap_or_default(),
         }),
         Some(r) => Ok(r.code()),
         None => Ok(0),
