@@ -301,7 +301,13 @@ impl Store {
             scope(),
             supervision::SERIOUS_SHARE_PERCENT
         );
-        let serious: Vec<SeriousShare> = self.read_objects(&sql, args![b]).await?;
+        let mut serious: Vec<SeriousShare> = self.read_objects(&sql, args![b]).await?;
+        // The largest share first (compared without division).
+        serious.sort_by(|x, y| {
+            (y.flagged * x.bound)
+                .cmp(&(x.flagged * y.bound))
+                .then(x.unit_id.cmp(&y.unit_id))
+        });
         let sql = format!(
             "SELECT {} FROM (SELECT id, name, uscc, qualified_until FROM units
                WHERE direct_connect AND qualified_until IS NOT NULL AND qualified_until < $2
