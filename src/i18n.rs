@@ -263,8 +263,8 @@ messages! {
     MarkHeld = "〔{0}〕", "[{0}] ";
     MarkMine = "〔我〕", "[me] ";
     Held = "正在处理", "Being handled";
-    HeldBy = "正在处理：{0} · 还剩 {1} 分", "Being handled: {0} · {1} min left";
-    HeldMine = "由您领取 · 还剩 {0} 分", "Claimed by you · {0} min left";
+    HeldBy = "正在处理：{0} · 还剩 {1} 分", "Held by {0}, {1} min left";
+    HeldMine = "由您领取 · 还剩 {0} 分", "Yours, {0} min left";
     HeldHint = "按 {0} 接手（须说明理由）", "Press {0} to take over (with a reason)";
     NotHeld = "无人领取：可直接办理", "Nobody holds it: decide it directly";
     ClaimedNow = "已领取 #{0}，至 {1}", "Claimed #{0} until {1}";

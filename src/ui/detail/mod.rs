@@ -54,10 +54,10 @@ fn holder_note(app: &App) -> String {
     let ctx = &app.ctx;
     if let Some((who, left)) = crate::app::claims::other_holder(ctx, r) {
         let who = super::safe(ctx.name_of(who));
-        return format!(" · {}", L::HeldBy.fill(ctx.lang, &[&who, &left]));
+        return format!(" {} ·", L::HeldBy.fill(ctx.lang, &[&who, &left]));
     }
     match crate::app::claims::own_claim(ctx, r) {
-        Some(left) => format!(" · {}", L::HeldMine.fill(ctx.lang, &[&left])),
+        Some(left) => format!(" {} ·", L::HeldMine.fill(ctx.lang, &[&left])),
         None => String::new(),
     }
 }
@@ -66,13 +66,15 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let zh = app.ctx.zh();
     let title = match &app.queue.detail {
         Some(d) => format!(
-            "{}#{} {} · {} · {} {}",
+            "{}#{}{} {} · {} · {} {}",
             // Opened by number, not the row under the cursor: said first.
             match app.queue.pinned {
                 Some(p) if p == d.id => format!("{} · ", app.t(L::Pinned)),
                 _ => String::new(),
             },
             d.id,
+            // Who holds it, before what a narrow pane may cut.
+            holder_note(app),
             d.kind.label(zh),
             d.state.label(zh),
             app.t(L::Version),
@@ -80,7 +82,6 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         ),
         None => app.t(L::NoSelection).to_string(),
     };
-    let title = format!("{title}{}", holder_note(app));
     // The title is cut with an ellipsis, never by the border.
     let title = crate::fmt::truncate(&title, area.width.saturating_sub(5) as usize);
     let block = super::pane(theme, app.queue.focus == Focus::Detail, title);
