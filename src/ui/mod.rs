@@ -298,7 +298,12 @@ fn draw_footer(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(p) = &app.prompt {
         let (label, text) = prompt_line(app, p);
         // A filter or search reads as `/`; a value asked for, as itself.
-        let slash = if p.asks_value() { "" } else { "/" };
+        // The filter is typed after `/`, as in less and vim; other prompts ask.
+        let slash = if p.kind == crate::app::PromptKind::Filter {
+            "/"
+        } else {
+            ""
+        };
         spans.push(Span::styled(
             format!(" {slash}{label}{}", app.t(L::Colon)),
             theme.key,

@@ -327,11 +327,14 @@ impl QueueScreen {
                         key: format!("app-{id}"),
                     }));
                 }
-                cmds.push(Cmd::Status(format!(
-                    "#{id} {} → {}",
-                    r.action.map(|a| a.label(zh)).unwrap_or(""),
-                    r.to.map(|s| s.label(zh)).unwrap_or("")
-                )));
+                let action = r.action.map(|a| a.label(zh)).unwrap_or("");
+                let to = r.to.map(|s| s.label(zh)).unwrap_or("");
+                // 不予受理 is both the step and where it leads: said once.
+                cmds.push(Cmd::Status(if action == to {
+                    format!("#{id} {action}")
+                } else {
+                    format!("#{id} {action} → {to}")
+                }));
                 // It left this queue: the next item takes its place.
                 cmds.extend(self.drop_row(ctx, id));
                 cmds.push(Cmd::Run(self.counts_effect()));
