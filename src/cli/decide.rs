@@ -30,34 +30,10 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let minutes = super::claim::lease(ctx, None)?;
     let take = reason.as_deref().filter(|_| *take_over);
     if let Some(one) = single(&items) {
-        // One decision is one transaction, which is its own claim: the
-        // database refuses it while another officer holds the item.
-        if take.is_some() {
-            // Taken over only if nothing but the claim stands in the way;
-            // the take-over is claimed (and audited) first, and kept
-            // should the decision still fail.
-            let judged = store
-                .judge_decisions(&officer, &[one], decision, reason.is_some())
-                .await?;
-            let other = judged.iter().find(|r| {
-                r.error
-                    .as_ref()
-                    .is_some_and(|f| f.kind != FailureKind::Held)
-            });
-            if let Some(r) = other {
-                return report(std::slice::from_ref(r), *json);
-            }
-            let claimed = store.claim(&officer, &[one.id], minutes, take).await?;
-            if let Some(c) = claimed.iter().find(|c| !c.ok()) {
-                let r = ItemResult {
-                    id: c.id,
-                    action: None,
-                    from: None,
-                    to: None,
-                    version: None,
-                    error: c.error.clone(),
-                };
-                return report(&[r], *json);
+        if let Some(take) = take {
+            let judged = take_over_one(store, &officer, one, decision, take, minutes).await?;
+            if let Some(refused) = judged {
+                return report(&[refused], *json);
             }
         }
         // A pass takes no reason: one given with --take-over was the take-over's.
@@ -95,6 +71,43 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
         *json,
     )
     .await
+}
+
+/// One decision is one transaction, which is its own claim: the database
+/// refuses it while another officer holds the item. With --take-over the
+/// item is taken over only if nothing but the claim stands in the way; the
+/// take-over is claimed (and audited) first, and kept should the decision
+/// still fail. The refusal that stops it, if any.
+async fn take_over_one(
+    store: &Store,
+    officer: &Officer,
+    one: DecideItem,
+    decision: Decision,
+    reason: &str,
+    minutes: i64,
+) -> Outcome<Option<ItemResult>> {
+    let judged = store
+        .judge_decisions(officer, &[one], decision, true)
+        .await?;
+    let other = judged.into_iter().find(|r| {
+        r.error
+            .as_ref()
+            .is_some_and(|f| f.kind != FailureKind::Held)
+    });
+    if other.is_some() {
+        return Ok(other);
+    }
+    let claimed = store
+        .claim(officer, &[one.id], minutes, Some(reason))
+        .await?;
+    Ok(claimed.into_iter().find(|c| !c.ok()).map(|c| ItemResult {
+        id: c.id,
+        action: None,
+        from: None,
+        to: None,
+        version: None,
+        error: c.error,
+    }))
 }
 
 pub async fn unbind(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
