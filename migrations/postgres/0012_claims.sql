@@ -11,8 +11,8 @@
 -- console.
 
 -- No foreign key: every claim is made by leqi_claim, which judges the
--- application first; a key check per row would double a 10,000-item
--- claim's cost.
+-- application first; a key check per row would only add to a
+-- 10,000-item claim's cost.
 CREATE TABLE claims (
     application_id BIGINT PRIMARY KEY,
     -- The application's version when claimed: a claim at an older version
