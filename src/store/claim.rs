@@ -37,6 +37,12 @@ fn yes() -> bool {
     true
 }
 
+/// A claim as both listings read it.
+const CLAIM_FIELDS: &str = "'application_id', c.application_id, 'officer', c.officer,
+    'claimed_at', c.claimed_at, 'expires_at', c.expires_at, 'taken_from', c.taken_from,
+    'take_over_reason', c.take_over_reason, 'kind', c.kind, 'state', c.state,
+    'unit_name', c.unit_name, 'current', c.current";
+
 /// One item's claim: held by the caller until a time, or why not.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClaimResult {
@@ -417,15 +423,11 @@ impl Store {
     /// to end first.
     pub async fn claims(&self, officer: &Officer, mine: bool) -> Result<Vec<Claim>> {
         let sql = format!(
-            "SELECT {} FROM (SELECT c.*, a.kind, a.state, a.unit_name
+            "SELECT {} FROM (SELECT c.*, a.kind, a.state, a.unit_name, TRUE AS current
                  FROM claims c JOIN applications a ON a.id = c.application_id AND a.version = c.version
                  WHERE c.expires_at > $1 AND ($2 = '' OR c.officer = $2)
                  ORDER BY c.expires_at, c.application_id LIMIT 10000) c",
-            self.objects(
-                "'application_id', c.application_id, 'officer', c.officer, 'claimed_at', c.claimed_at,
-                 'expires_at', c.expires_at, 'taken_from', c.taken_from, 'take_over_reason', c.take_over_reason,
-                 'kind', c.kind, 'state', c.state, 'unit_name', c.unit_name"
-            )
+            self.objects(CLAIM_FIELDS)
         );
         let who = if mine { officer.login.as_str() } else { "" };
         self.read_objects(&sql, args![now(), who]).await
@@ -436,14 +438,11 @@ impl Store {
     /// decided it).
     pub async fn claims_on(&self, ids: &[i64]) -> Result<Vec<Claim>> {
         let sql = format!(
-            "{} SELECT {} FROM claims c JOIN applications a ON a.id = c.application_id
-             WHERE c.application_id IN (SELECT uid FROM u)",
+            "{} SELECT {} FROM (SELECT c.*, a.kind, a.state, a.unit_name, a.version = c.version AS current
+                 FROM claims c JOIN applications a ON a.id = c.application_id
+                 WHERE c.application_id IN (SELECT uid FROM u)) c",
             self.records(&[("uid", "bigint")]),
-            self.objects(
-                "'application_id', c.application_id, 'officer', c.officer, 'claimed_at', c.claimed_at,
-                 'expires_at', c.expires_at, 'taken_from', c.taken_from, 'take_over_reason', c.take_over_reason,
-                 'kind', a.kind, 'state', a.state, 'unit_name', a.unit_name, 'current', a.version = c.version"
-            )
+            self.objects(CLAIM_FIELDS)
         );
         self.read_objects(&sql, args![id_records(ids)]).await
     }
