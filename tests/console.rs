@@ -630,3 +630,26 @@ fn every_line_of_every_snapshot_stays_inside_its_border() {
     }
     assert!(checked > 1000, "{checked} rows");
 }
+
+/// `j k` faster than the detail loads: the detail shown is the row under
+/// the cursor, not the one passed over, whenever the loads come back.
+#[tokio::test]
+async fn a_passed_over_rows_detail_never_replaces_the_one_under_the_cursor() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    let here = c.app.queue.window.selected().unwrap().id;
+    assert_eq!(c.app.queue.detail.as_ref().map(|d| d.id), Some(here));
+    let mut fx = c
+        .app
+        .on_key(leqi_console::console::headless::key_event("j"));
+    fx.extend(
+        c.app
+            .on_key(leqi_console::console::headless::key_event("k")),
+    );
+    leqi_console::console::headless::settle(&mut c.app, &c.exec, fx).await;
+    assert_eq!(c.app.queue.window.selected().unwrap().id, here);
+    assert_eq!(
+        c.app.queue.detail.as_ref().map(|d| d.id),
+        Some(here),
+        "the detail is the row under the cursor"
+    );
+}

@@ -82,7 +82,7 @@ actions! {
     CloseWarning = "close_warning", "关闭预警（已整改）", "close the warning (rectified)";
     RaiseWarning = "raise_warning", "发出风险预警", "raise a risk warning";
     Claim = "claim", "领取/放弃领取", "claim / release";
-    TakeOver = "take_over", "接手他人领取的申请（须说明理由）", "take over another officer's claim (with a reason)";
+    TakeOver = "take_over", "接手他人领取的申请（须说明理由）", "take over (with a reason)";
 }
 
 /// Input modes: each has its own bindings; `global` applies in all but the

@@ -81,6 +81,8 @@ pub struct QueueScreen {
     pub detail: Option<Box<Application>>,
     pub checks: Vec<Check>,
     detail_seq: u64,
+    /// The application the latest detail load asked for.
+    detail_asked: Option<i64>,
     pub tab: Tab,
     pub detail_scroll: u16,
     /// Rows of the detail pane at the last frame.
@@ -144,6 +146,7 @@ impl QueueScreen {
             detail: None,
             checks: vec![],
             detail_seq: 0,
+            detail_asked: None,
             tab: Tab::Overview,
             detail_scroll: 0,
             detail_height: 0,
@@ -268,11 +271,7 @@ impl QueueScreen {
         cmds.extend(self.count_effect(ctx));
         // The item in view is read again where the officer is reading it.
         if let Some(id) = self.detail.as_ref().map(|d| d.id) {
-            self.detail_seq += 1;
-            cmds.push(Cmd::Run(Effect::LoadDetail {
-                seq: self.detail_seq,
-                id,
-            }));
+            cmds.push(self.load_detail(id));
         }
         cmds
     }
@@ -287,13 +286,19 @@ impl QueueScreen {
         }
         self.pinned = Some(id);
         self.focus = Focus::Detail;
-        self.detail_seq += 1;
         self.material = 0;
         self.detail_scroll = 0;
-        vec![Cmd::Run(Effect::LoadDetail {
+        vec![self.load_detail(id)]
+    }
+
+    /// A detail load of `id`, superseding any on its way.
+    fn load_detail(&mut self, id: i64) -> Cmd {
+        self.detail_seq += 1;
+        self.detail_asked = Some(id);
+        Cmd::Run(Effect::LoadDetail {
             seq: self.detail_seq,
             id,
-        })]
+        })
     }
 
     /// Asks for the selected row's application unless it is shown already.
@@ -306,16 +311,18 @@ impl QueueScreen {
             return vec![];
         };
         if self.detail.as_ref().is_some_and(|d| d.id == id) {
+            // Back on the item shown before another's load came back (j k
+            // quickly): that load must not replace it when it comes.
+            if self.detail_asked != Some(id) {
+                self.detail_seq += 1;
+                self.detail_asked = Some(id);
+            }
             return vec![];
         }
-        self.detail_seq += 1;
         // A different item starts at its top.
         self.material = 0;
         self.detail_scroll = 0;
-        vec![Cmd::Run(Effect::LoadDetail {
-            seq: self.detail_seq,
-            id,
-        })]
+        vec![self.load_detail(id)]
     }
 
     fn reload_detail(&mut self) -> Vec<Cmd> {

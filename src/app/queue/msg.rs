@@ -71,11 +71,7 @@ impl QueueScreen {
                 // Read again where the officer is: the same material chosen.
                 let mut cmds = vec![Cmd::Status(ctx.t(L::PaperReceived).into())];
                 if let Some(id) = self.detail.as_ref().map(|d| d.id) {
-                    self.detail_seq += 1;
-                    cmds.push(Cmd::Run(Effect::LoadDetail {
-                        seq: self.detail_seq,
-                        id,
-                    }));
+                    cmds.push(self.load_detail(id));
                 }
                 cmds
             }
