@@ -558,3 +558,93 @@ async fn a_units_bindings_are_found_by_code_or_name() {
     assert!(matches!(a.screen, Screen::Queue));
     assert!(a.status.as_deref().unwrap().contains("没有找到"));
 }
+
+/// Two items of one call that would make the same binding (one user unit
+/// invited twice by the same direct-connect unit), or the same
+/// subscription: the first makes it, the other is refused as a
+/// precondition, and the database holds one.
+#[tokio::test]
+async fn two_items_that_would_make_one_binding_make_it_once() {
+    for db in databases().await {
+        let admin = demo_store(&db, 600).await;
+        let (s, li) = as_officer(&db, "mouxian-li").await;
+        for (kind, made) in [
+            (
+                "invitation",
+                "SELECT count(*) FROM bindings b JOIN applications a ON b.direct_unit_id = a.direct_unit_id AND b.user_unit_id = a.unit_id WHERE a.id = {id} AND b.active",
+            ),
+            (
+                "subscription",
+                "SELECT count(*) FROM capabilities c JOIN applications a ON c.unit_id = a.unit_id WHERE a.id = {id} AND c.active",
+            ),
+        ] {
+            // One the county could confirm now, and its twin.
+            let id = pairs(
+                &admin,
+                &format!(
+                    "SELECT a.id, a.kind FROM applications a
+                     WHERE a.kind = '{kind}' AND a.state = 'pending_confirmation' AND a.county_id = '{SEED_COUNTY}'
+                       AND (a.kind = 'subscription' OR a.direct_unit_id IS NOT NULL)
+                       AND (a.last_decider IS NULL OR a.last_decider <> 'mouxian-li')
+                       AND NOT EXISTS (SELECT 1 FROM measures m WHERE m.state = 'in_force'
+                                        AND m.unit_id IN (a.unit_id, COALESCE(a.direct_unit_id, 0)))
+                       AND NOT EXISTS (SELECT 1 FROM bindings b WHERE b.active
+                                        AND b.direct_unit_id = a.direct_unit_id AND b.user_unit_id = a.unit_id)
+                     ORDER BY a.id LIMIT 1"
+                ),
+            )
+            .await[0]
+                .0;
+            // Nothing of the kind made yet for its unit.
+            if kind == "subscription" {
+                exec(&admin, &format!("DELETE FROM capabilities WHERE unit_id = (SELECT unit_id FROM applications WHERE id = {id})")).await;
+            }
+            let twin = scalar(&admin, "SELECT max(id) + 1 FROM applications").await;
+            exec(
+                &admin,
+                &format!(
+                    "INSERT INTO applications (id, kind, state, version, unit_id, uscc, unit_name, county_id,
+                         province_id, acting_bureau, direct_unit_id, form, failed_checks, passed_checks,
+                         submitted_at, updated_at, name_key)
+                     SELECT {twin}, kind, state, version, unit_id, uscc, unit_name, county_id, province_id,
+                            acting_bureau, direct_unit_id, form, failed_checks, passed_checks, submitted_at,
+                            updated_at, name_key
+                       FROM applications WHERE id = {id}"
+                ),
+            )
+            .await;
+            let items: Vec<DecideItem> = [id, twin]
+                .iter()
+                .map(|&id| DecideItem { id, version: None })
+                .collect();
+            let r = s
+                .decide_chunk(&li, &items, Decision::Pass, None, None)
+                .await
+                .unwrap();
+            assert!(r[0].ok(), "{}: {kind} {id}: {r:?}", db.label);
+            assert_eq!(
+                r[1].error.as_ref().map(|e| e.kind),
+                Some(FailureKind::Precondition),
+                "{}: the twin of {kind} {id}: {r:?}",
+                db.label
+            );
+            assert_eq!(
+                scalar(&admin, &made.replace("{id}", &id.to_string())).await,
+                1,
+                "{}: {kind} made once",
+                db.label
+            );
+            assert_eq!(
+                pairs(
+                    &admin,
+                    &format!("SELECT id, state FROM applications WHERE id = {twin}")
+                )
+                .await[0]
+                    .1,
+                "pending_confirmation",
+                "{}: the twin stays where it was",
+                db.label
+            );
+        }
+    }
+}
