@@ -270,6 +270,7 @@ messages! {
     ClaimedNow = "已领取 #{0}，至 {1}", "Claimed #{0} until {1}";
     ReleasedNow = "已放弃领取 #{0}", "Released #{0}";
     TakenNow = "已接手 #{0}", "Took over #{0}";
+    BatchHeldSkipped = "{0} 项他人正在处理，批处理将跳过", "{0} held by others: the batch skips them";
     TakeOverTitle = "接手 #{0}（{1} 正在处理）", "Take over #{0} (held by {1})";
     TakeOverHint = "理由记入审计，原处理人会立即看到", "The reason is audited and shown to the holder at once";
     TakenOver = "您的领取被接手", "Your claim was taken over";

@@ -163,12 +163,41 @@ async fn the_console_decides_a_selection_in_one_batch() {
         qs.decide(&qian, ids[7], Decision::Pass, None, None)
             .await
             .unwrap();
+        // And another officer is working on one.
+        assert!(qs.claim(&qian, &[ids[9]], 15, None).await.unwrap()[0].ok());
+        // The selection's current claims held by 赵一, and their events.
+        let held = "SELECT count(*) FROM claims c JOIN applications a
+                      ON a.id = c.application_id AND a.version = c.version WHERE c.officer = 'mouxian-zhao'";
+        let events = |action: &str| {
+            format!(
+                "SELECT count(*) FROM audit_events WHERE action = '{action}' AND officer = 'mouxian-zhao'"
+            )
+        };
+        // Opening the batch's dialog claims the selection in one step; what
+        // another holds is said; closing it releases them.
+        press(&mut a, &x, "a").await;
+        assert_eq!(scalar(&s, held).await, 248, "{}", db.label);
+        assert!(
+            a.status
+                .as_deref()
+                .unwrap_or("")
+                .contains("1 项他人正在处理"),
+            "{}: {:?}",
+            db.label,
+            a.status
+        );
+        press(&mut a, &x, "esc").await;
+        assert!(a.modal.is_none());
+        assert_eq!(scalar(&s, held).await, 0, "{}: released", db.label);
+        assert_eq!(scalar(&s, &events("claim")).await, 248);
+        assert_eq!(scalar(&s, &events("release")).await, 248);
         press(&mut a, &x, "a").await;
         let Some(Modal::Confirm { title, lines, .. }) = &a.modal else {
             panic!("a confirmation first")
         };
         assert!(title.contains("250"), "{title}");
         assert!(lines[0].contains("延续 250"), "{lines:?}");
+        assert_eq!(scalar(&s, held).await, 248, "{}", db.label);
         press(&mut a, &x, "y").await;
         let Screen::Results(r) = &a.screen else {
             panic!("the results")
@@ -176,10 +205,15 @@ async fn the_console_decides_a_selection_in_one_batch() {
         let info = r.info.clone().unwrap();
         assert_eq!(
             (info.done, info.failed, info.pending),
-            (249, 1, 0),
+            (248, 2, 0),
             "{}",
             db.label
         );
+        // The decisions ended the claims; the batch claimed nothing again,
+        // and nothing is left held.
+        assert_eq!(scalar(&s, held).await, 0, "{}", db.label);
+        assert_eq!(scalar(&s, &events("claim")).await, 2 * 248, "{}", db.label);
+        assert_eq!(scalar(&s, &events("release")).await, 248, "{}", db.label);
         let batch = info.id.clone();
         assert_eq!(
             scalar(
@@ -187,15 +221,26 @@ async fn the_console_decides_a_selection_in_one_batch() {
                 &format!("SELECT count(*) FROM audit_events WHERE batch_id = '{batch}'")
             )
             .await,
-            249
+            248
         );
         press(&mut a, &x, "f").await;
         let Screen::Results(r) = &a.screen else {
             panic!()
         };
         let failures = r.visible();
-        assert_eq!(failures.len(), 1);
+        assert_eq!(failures.len(), 2);
         assert_eq!(failures[0].item_id, ids[7]);
+        assert_eq!(failures[1].item_id, ids[9]);
+        assert!(
+            failures[1]
+                .message
+                .as_deref()
+                .unwrap()
+                .contains("mouxian-qian"),
+            "{}: the holder named: {:?}",
+            db.label,
+            failures[1].message
+        );
         assert!(
             failures[0]
                 .message

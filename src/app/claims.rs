@@ -20,6 +20,12 @@ pub struct Claims {
     pub explicit: BTreeSet<i64>,
     /// The item whose decision was started: its claim ends with the dialog.
     pub starting: Option<i64>,
+    /// A selection whose decision was started: held while its dialog is
+    /// open and its batch runs, released when the dialog closes without
+    /// starting it or the batch ends.
+    pub batch: BTreeSet<i64>,
+    /// The batch of that selection was started.
+    pub batch_started: bool,
     /// Other officers working in the same queue now.
     pub others: Vec<String>,
     ticks: u64,
@@ -145,7 +151,11 @@ impl App {
     }
 
     fn on_claimed(&mut self, why: ClaimWhy, rs: Vec<ClaimResult>) -> Vec<Cmd> {
+        if why == ClaimWhy::Batch {
+            return self.on_batch_claimed(rs);
+        }
         let mut cmds = Vec::new();
+        let mut lost = Vec::new();
         for r in rs {
             // A decision started and abandoned (or made) before its claim
             // came back: the claim is not kept.
@@ -165,7 +175,7 @@ impl App {
                             self.claims.explicit.insert(r.id);
                             cmds.push(Cmd::Status(L::TakenNow.fill(self.ctx.lang, &[&r.id])));
                         }
-                        ClaimWhy::Start | ClaimWhy::Renew => {}
+                        ClaimWhy::Start | ClaimWhy::Renew | ClaimWhy::Batch => {}
                     }
                 }
                 (Some(_), _) if abandoned => {}
@@ -174,7 +184,7 @@ impl App {
                     self.claims.explicit.remove(&r.id);
                     if why == ClaimWhy::Renew {
                         // Lost: the check says whether it was taken over.
-                        cmds.push(Cmd::Run(Effect::CheckClaims { ids: vec![r.id] }));
+                        lost.push(r.id);
                         continue;
                     }
                     if self.claims.starting == Some(r.id) {
@@ -193,7 +203,56 @@ impl App {
                 (None, None) => {}
             }
         }
+        if !lost.is_empty() {
+            cmds.push(Cmd::Run(Effect::CheckClaims { ids: lost }));
+        }
         cmds
+    }
+
+    /// A selection claimed as its dialog opened: what came back held, one
+    /// release for what came back after the dialog closed or the batch
+    /// ended, and how many others hold (the batch skips those and names
+    /// them in its results).
+    fn on_batch_claimed(&mut self, rs: Vec<ClaimResult>) -> Vec<Cmd> {
+        let mut abandoned = Vec::new();
+        let mut held_by_others = 0;
+        for r in rs {
+            match (&r.error, r.until) {
+                (None, Some(until)) if self.claims.batch.contains(&r.id) => {
+                    self.claims.held.insert(r.id, until);
+                }
+                (None, Some(_)) if !self.claims.explicit.contains(&r.id) => abandoned.push(r.id),
+                (Some(f), _) if f.kind == FailureKind::Held => held_by_others += 1,
+                _ => {}
+            }
+        }
+        let mut cmds = Vec::new();
+        if !abandoned.is_empty() {
+            cmds.push(Cmd::Run(Effect::Release { ids: abandoned }));
+        }
+        if held_by_others > 0 {
+            cmds.push(Cmd::Status(
+                L::BatchHeldSkipped.fill(self.ctx.lang, &[&held_by_others]),
+            ));
+        }
+        cmds
+    }
+
+    /// A selection's claims ended: its dialog closed without starting the
+    /// batch, or the batch ended. Items claimed with the key stay held.
+    pub(super) fn release_batch(&mut self) -> Vec<Cmd> {
+        self.claims.batch_started = false;
+        let ids: Vec<i64> = std::mem::take(&mut self.claims.batch)
+            .into_iter()
+            .filter(|id| !self.claims.explicit.contains(id))
+            .collect();
+        if ids.is_empty() {
+            return vec![];
+        }
+        for id in &ids {
+            self.claims.held.remove(id);
+        }
+        vec![Cmd::Run(Effect::Release { ids })]
     }
 
     /// The claims this console holds, as they are now: one taken over is
@@ -243,9 +302,19 @@ impl App {
         let mut cmds = vec![Cmd::Run(Effect::Presence {
             queue: self.queue_key(),
         })];
-        if self.claims.ticks.is_multiple_of(2) && !self.claims.held.is_empty() {
+        // A running batch's selection is its own: the batch ends those
+        // claims, and a renewal racing it would only be refused.
+        let running = self.claims.batch_started;
+        let renew: Vec<i64> = self
+            .claims
+            .held
+            .keys()
+            .copied()
+            .filter(|id| !(running && self.claims.batch.contains(id)))
+            .collect();
+        if self.claims.ticks.is_multiple_of(2) && !renew.is_empty() {
             cmds.push(Cmd::Run(Effect::Claim {
-                ids: self.claims.held.keys().copied().collect(),
+                ids: renew,
                 minutes: self.ctx.claim_minutes,
                 take_over: None,
                 why: ClaimWhy::Renew,
@@ -292,6 +361,7 @@ impl App {
     /// After a key or message: a decision started whose dialog closed
     /// without a decision ends its claim (unless claimed with the key).
     pub(super) fn settle_started(&mut self, fx: &mut Vec<Effect>) {
+        self.settle_batch(fx);
         let Some(id) = self.claims.starting else {
             return;
         };
@@ -307,6 +377,26 @@ impl App {
         }
         self.claims.held.remove(&id);
         fx.push(Effect::Release { ids: vec![id] });
+    }
+
+    /// A selection's dialog closed: started, its claims go with the batch;
+    /// abandoned, they are released.
+    fn settle_batch(&mut self, fx: &mut Vec<Effect>) {
+        if self.claims.batch.is_empty() || self.claims.batch_started {
+            return;
+        }
+        if self.modal.is_some() || self.prompt.is_some() {
+            return;
+        }
+        if fx.iter().any(|e| matches!(e, Effect::StartBatch { .. })) {
+            self.claims.batch_started = true;
+            return;
+        }
+        for c in self.release_batch() {
+            if let Cmd::Run(e) = c {
+                fx.push(e);
+            }
+        }
     }
 
     /// What this console holds, to release when it closes.

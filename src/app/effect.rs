@@ -171,6 +171,9 @@ pub enum ClaimWhy {
     Renew,
     /// Taken over from another officer, with a reason.
     TakeOver,
+    /// A selection's decision was started (its batch dialog opened): held
+    /// for the batch, which then decides without claiming again.
+    Batch,
 }
 
 impl Effect {

@@ -353,10 +353,17 @@ impl App {
                 self.queue.selection.clear();
                 self.results_msg(msg)
             }
-            m @ (Msg::BatchStarted(_) | Msg::BatchProgress { .. }) => self.results_msg(m),
+            Msg::BatchStarted(Err(_)) => {
+                let mut cmds = self.release_batch();
+                cmds.extend(self.results_msg(msg));
+                cmds
+            }
+            m @ Msg::BatchProgress { .. } => self.results_msg(m),
             Msg::BatchDone { id, result } => {
                 let counts = self.queue.counts_effect();
-                let mut cmds = results::on_done(&self.ctx, &mut self.screen, id, result);
+                // What the batch decided ended its claims; the rest go now.
+                let mut cmds = self.release_batch();
+                cmds.extend(results::on_done(&self.ctx, &mut self.screen, id, result));
                 cmds.push(Cmd::Run(counts));
                 cmds
             }
@@ -470,6 +477,15 @@ impl App {
                     } = &e
                     {
                         self.claims.starting = ids.first().copied();
+                    }
+                    if let Effect::Claim {
+                        why: ClaimWhy::Batch,
+                        ids,
+                        ..
+                    } = &e
+                    {
+                        self.claims.batch = ids.iter().copied().collect();
+                        self.claims.batch_started = false;
                     }
                     if let Effect::LoadPage {
                         seq,

@@ -353,7 +353,10 @@ impl Store {
 
     /// A batch of decisions claims its items in one step first: items
     /// another officer holds are then refused, naming the holder, as their
-    /// chunk comes. Returns the ids claimed.
+    /// chunk comes. What the officer holds already (the console claims a
+    /// selection when its dialog opens) is not claimed again. Returns the
+    /// ids claimed here, which the batch releases if it does not decide
+    /// them.
     async fn claim_batch(
         &self,
         officer: &Officer,
@@ -364,6 +367,12 @@ impl Store {
             return Ok(vec![]);
         }
         let ids: Vec<i64> = todo.iter().map(|(_, it)| it.id).collect();
+        let mine: std::collections::HashSet<i64> =
+            self.held_by(officer, &ids).await?.into_iter().collect();
+        let ids: Vec<i64> = ids.into_iter().filter(|i| !mine.contains(i)).collect();
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
         let minutes = crate::domain::claim::DEFAULT_MINUTES;
         Ok(self
             .claim(officer, &ids, minutes, None)

@@ -27,6 +27,17 @@ fn claim_start(ctx: &Ctx, id: i64) -> Cmd {
     })
 }
 
+/// Starting a selection's decision claims it in one step: what another
+/// officer holds is said now, and skipped by the batch.
+fn claim_selection(ctx: &Ctx, items: &[DecideItem]) -> Cmd {
+    Cmd::Run(Effect::Claim {
+        ids: items.iter().map(|i| i.id).collect(),
+        minutes: ctx.claim_minutes,
+        take_over: None,
+        why: crate::app::ClaimWhy::Batch,
+    })
+}
+
 impl QueueScreen {
     /// The selection as batch items, each at the version the officer saw.
     fn selected_items(&self) -> Vec<DecideItem> {
@@ -122,6 +133,7 @@ impl QueueScreen {
         let items = self.selected_items();
         let title = batch_title(ctx, op, items.len());
         let lines = self.selection_summary(ctx, Decision::Pass);
+        let claim = claim_selection(ctx, &items);
         let then = vec![
             Cmd::Run(Effect::CancelBatch(false)),
             Cmd::Push(Screen::Results(ResultsScreen::running(None))),
@@ -132,7 +144,7 @@ impl QueueScreen {
                 params: Default::default(),
             }),
         ];
-        vec![Cmd::Open(Modal::confirm(title, lines, then))]
+        vec![Cmd::Open(Modal::confirm(title, lines, then)), claim]
     }
 
     pub(super) fn begin_pass(&mut self, ctx: &Ctx) -> Vec<Cmd> {
@@ -284,7 +296,10 @@ impl QueueScreen {
             let mut kinds = self.selection.items.values().map(|(_, k)| *k);
             let first = kinds.next();
             let kind = first.filter(|f| kinds.all(|k| k == *f));
-            return ReasonDialog::open(target, key, kind, stage, false);
+            let claim = claim_selection(ctx, &self.selected_items());
+            let mut cmds = ReasonDialog::open(target, key, kind, stage, false);
+            cmds.push(claim);
+            return cmds;
         }
         let (stage, d) = match self.actionable_stage(ctx) {
             Ok(x) => x,
