@@ -96,9 +96,8 @@ impl Config {
                 path.display()
             ));
         }
-        let c: Config = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| bad(e.message().to_string()))?;
+        // Parsed again from the text, so that an error knows its line.
+        let c: Config = toml::from_str(&text).map_err(|e| bad(located(&text, &e)))?;
         if c.overdue_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(bad(
                 "overdue_days 应在 1 到 3650 之间 (overdue_days must be 1 to 3650)".into(),
@@ -109,6 +108,24 @@ impl Config {
                 .map_err(|e| bad(format!("claim_minutes: {e}")))?;
         }
         Ok(c)
+    }
+}
+
+/// A typed error with where it is: its line, and the key set there.
+fn located(text: &str, e: &toml::de::Error) -> String {
+    let Some(at) = e.span().and_then(|s| text.get(..s.start)) else {
+        return e.message().to_string();
+    };
+    let n = at.matches('\n').count() + 1;
+    let line = text.lines().nth(n - 1).unwrap_or_default();
+    // The key as the file spells it, made inert: it is the user's text.
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| crate::fmt::truncate(&crate::domain::text::inert(k.trim()), 40))
+        .filter(|k| !k.is_empty());
+    match key {
+        Some(k) => format!("第 {n} 行 {k}：{} (line {n}, {k})", e.message()),
+        None => format!("第 {n} 行：{} (line {n})", e.message()),
     }
 }
 
@@ -128,6 +145,10 @@ mod tests {
             Config::load(&f).unwrap_err().contains("config.toml"),
             "a bad file is named"
         );
+        // A value of the wrong type: its line and its key are named.
+        std::fs::write(&f, "theme = \"16\"\nclaim_minutes = \"x\"\n").unwrap();
+        let e = Config::load(&f).unwrap_err();
+        assert!(e.contains("第 2 行 claim_minutes"), "{e}");
         for shared in [
             "[[officers]]\nlogin = \"x\"\n",
             "separation_of_duties = false\n",
