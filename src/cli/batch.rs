@@ -30,7 +30,15 @@ pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome
                 })
                 .collect();
             output::rows(
-                &["批次", "操作", "时间", "总数", "成功", "失败", "未处理"],
+                &[
+                    "批次 (Batch)",
+                    "操作 (Operation)",
+                    "时间 (Time)",
+                    "总数 (Total)",
+                    "成功 (Done)",
+                    "失败 (Failed)",
+                    "未处理 (Pending)",
+                ],
                 &rows,
             );
             Ok(0)

@@ -12,12 +12,12 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
         output::json(&b);
         return Ok(0);
     }
-    output::line(&format!(
-        "{}（{}）：{} 个绑定",
-        inert(&u.facts.name),
-        inert(&u.facts.uscc),
-        b.len()
-    ));
+    let (name, code) = (inert(&u.facts.name), inert(&u.facts.uscc));
+    output::line(&if output::zh() {
+        format!("{name}（{code}）：{} 个绑定", b.len())
+    } else {
+        format!("{name} ({code}): {} bindings", b.len())
+    });
     let rows: Vec<Vec<String>> = b
         .iter()
         .map(|b| {
@@ -25,7 +25,7 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
                 b.id.to_string(),
                 inert(&b.user_uscc).into(),
                 inert(&b.user_name).into(),
-                crate::fmt::known_or(b.relation.map(|r| r.zh()), ""),
+                crate::fmt::known_or(b.relation.map(|r| r.label(super::output::zh())), ""),
                 local(b.since),
                 b.invitation_id.to_string(),
                 if b.active { "有效" } else { "已解除" }.into(),
@@ -34,13 +34,13 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
         .collect();
     output::rows(
         &[
-            "绑定编号",
-            "使用单位代码",
-            "使用单位名称",
-            "关系",
-            "绑定时间",
-            "邀请编号",
-            "状态",
+            "绑定编号 (Binding)",
+            "使用单位代码 (User unit code)",
+            "使用单位名称 (User unit)",
+            "关系 (Relation)",
+            "绑定时间 (Bound)",
+            "邀请编号 (Invitation)",
+            "状态 (State)",
         ],
         &rows,
     );

@@ -74,7 +74,17 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
                     ]
                 })
                 .collect();
-            output::rows(&["编号", "单位", "领取人", "到期", "剩余", "说明"], &rows);
+            output::rows(
+                &[
+                    "编号 (ID)",
+                    "单位 (Unit)",
+                    "领取人 (Holder)",
+                    "到期 (Until)",
+                    "剩余 (Left)",
+                    "说明 (Note)",
+                ],
+                &rows,
+            );
             Ok(0)
         }
         _ => Ok(2),

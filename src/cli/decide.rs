@@ -304,7 +304,7 @@ pub fn print_results(items: &[BatchItem]) {
             ]
         })
         .collect();
-    output::rows(&["编号", "结果", "说明"], &rows);
+    output::rows(&["编号 (ID)", "结果 (Result)", "说明 (Note)"], &rows);
 }
 
 /// A refusal's message; held by another, with how to take it over.

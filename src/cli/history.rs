@@ -6,9 +6,9 @@ use crate::domain::text::inert;
 use crate::domain::*;
 use crate::store::Store;
 
-fn state_zh(code: Option<&str>) -> String {
+fn state_label(code: Option<&str>) -> String {
     match code {
-        Some(c) => crate::fmt::known_or(State::parse(c).map(|s| s.zh()), c),
+        Some(c) => crate::fmt::known_or(State::parse(c).map(|s| s.label(super::output::zh())), c),
         None => String::new(),
     }
 }
@@ -26,15 +26,25 @@ pub async fn run(store: &Store, id: i64, json: bool) -> Outcome<i32> {
             vec![
                 local(e.at),
                 inert(&e.officer).into(),
-                crate::fmt::known_or(Action::parse(&e.action).map(|a| a.zh()), &e.action),
-                state_zh(e.from_state.as_deref()),
-                state_zh(e.to_state.as_deref()),
+                crate::fmt::known_or(
+                    Action::parse(&e.action).map(|a| a.label(super::output::zh())),
+                    &e.action,
+                ),
+                state_label(e.from_state.as_deref()),
+                state_label(e.to_state.as_deref()),
                 inert(e.reason.as_deref().unwrap_or("")).into(),
             ]
         })
         .collect();
     output::rows(
-        &["时间", "办理人", "操作", "原状态", "新状态", "理由"],
+        &[
+            "时间 (Time)",
+            "办理人 (Officer)",
+            "操作 (Operation)",
+            "原状态 (From)",
+            "新状态 (To)",
+            "理由 (Reason)",
+        ],
         &rows,
     );
     Ok(0)

@@ -22,16 +22,29 @@ pub async fn run(store: &Store, json: bool) -> Outcome<i32> {
     let rows: Vec<Vec<String>> = officers
         .iter()
         .map(|o| {
-            let roles: Vec<&str> = o.roles.iter().map(|r| r.zh()).collect();
+            let roles: Vec<&str> = o
+                .roles
+                .iter()
+                .map(|r| r.label(super::output::zh()))
+                .collect();
             vec![
                 o.login.clone(),
                 inert(&o.name).into(),
                 inert(&o.bureau_name).into(),
-                o.level.zh().into(),
-                roles.join("、"),
+                o.level.label(super::output::zh()).into(),
+                roles.join(if super::output::zh() { "、" } else { ", " }),
             ]
         })
         .collect();
-    output::rows(&["登录名", "姓名", "税务机关", "层级", "角色"], &rows);
+    output::rows(
+        &[
+            "登录名 (Login)",
+            "姓名 (Name)",
+            "税务机关 (Bureau)",
+            "层级 (Level)",
+            "角色 (Roles)",
+        ],
+        &rows,
+    );
     Ok(0)
 }

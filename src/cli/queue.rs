@@ -107,7 +107,7 @@ fn print_table(rows: &[QueueRow]) {
         .map(|r| {
             vec![
                 r.id.to_string(),
-                r.kind.zh().into(),
+                r.kind.label(super::output::zh()).into(),
                 inert(&r.uscc).into(),
                 inert(&r.name).into(),
                 local(r.submitted_at),
@@ -119,14 +119,14 @@ fn print_table(rows: &[QueueRow]) {
         .collect();
     output::rows(
         &[
-            "编号",
-            "类型",
-            "统一社会信用代码",
-            "单位名称",
-            "提交时间",
-            "天数",
-            "通过/未过",
-            "版本",
+            "编号 (ID)",
+            "类型 (Kind)",
+            "统一社会信用代码 (USCC)",
+            "单位名称 (Unit)",
+            "提交时间 (Submitted)",
+            "天数 (Days)",
+            "通过/未过 (Pass/fail)",
+            "版本 (Version)",
         ],
         &t,
     );

@@ -77,8 +77,8 @@ async fn measures(
             vec![
                 m.id.to_string(),
                 inert(&m.unit_name).into(),
-                m.kind.zh().into(),
-                m.state.zh().into(),
+                m.kind.label(super::output::zh()).into(),
+                m.state.label(super::output::zh()).into(),
                 format!(
                     "{}{}",
                     day(m.deadline),
@@ -91,13 +91,13 @@ async fn measures(
         .collect();
     output::rows(
         &[
-            "编号",
-            "单位",
-            "措施",
-            "状态",
-            "整改期限",
-            "并发上限",
-            "理由",
+            "编号 (ID)",
+            "单位 (Unit)",
+            "措施 (Measure)",
+            "状态 (State)",
+            "整改期限 (Deadline)",
+            "并发上限 (Limit)",
+            "理由 (Reason)",
         ],
         &rows,
     );
@@ -205,7 +205,7 @@ async fn warnings(store: &Store, ctx: &Context, json: bool) -> Outcome<i32> {
             vec![
                 w.id.to_string(),
                 inert(&w.unit_name).into(),
-                w.state.zh().into(),
+                w.state.label(super::output::zh()).into(),
                 format!(
                     "{}{}",
                     day(Some(w.deadline)),
@@ -217,7 +217,14 @@ async fn warnings(store: &Store, ctx: &Context, json: bool) -> Outcome<i32> {
         })
         .collect();
     output::rows(
-        &["编号", "单位", "状态", "整改期限", "发现的问题", "反馈"],
+        &[
+            "编号 (ID)",
+            "单位 (Unit)",
+            "状态 (State)",
+            "整改期限 (Deadline)",
+            "发现的问题 (Finding)",
+            "反馈 (Feedback)",
+        ],
         &rows,
     );
     Ok(0)

@@ -12,10 +12,10 @@ fn rows(gaps: &[Unstaffed]) -> Vec<Vec<String>> {
     gaps.iter()
         .map(|g| {
             vec![
-                g.kind.zh().into(),
-                g.stage.zh().into(),
-                g.level.zh().into(),
-                g.role.zh().into(),
+                g.kind.label(super::output::zh()).into(),
+                g.stage.label(super::output::zh()).into(),
+                g.level.label(super::output::zh()).into(),
+                g.role.label(super::output::zh()).into(),
                 g.bureau.clone(),
                 g.waiting.to_string(),
             ]
@@ -23,7 +23,14 @@ fn rows(gaps: &[Unstaffed]) -> Vec<Vec<String>> {
         .collect()
 }
 
-const HEADER: [&str; 6] = ["类型", "环节", "层级", "所需角色", "税务机关", "待办"];
+const HEADER: [&str; 6] = [
+    "类型 (Kind)",
+    "环节 (Stage)",
+    "层级 (Level)",
+    "所需角色 (Role needed)",
+    "税务机关 (Bureau)",
+    "待办 (Waiting)",
+];
 
 /// Exit 5 when items wait where nobody can act on them; 0 otherwise.
 pub async fn run(store: &Store, action: &WorkflowCommand) -> Outcome<i32> {
