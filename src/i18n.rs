@@ -185,6 +185,7 @@ messages! {
     Failed = "失败", "failed";
     Pending = "未处理", "pending";
     HintPass = "通过", "pass";
+    HintClose = "关闭", "close";
     HintReject = "不通过", "reject";
     HintUnbindSelected = "解除选中", "unbind selected";
     HintTab = "标签", "tab";
@@ -220,6 +221,7 @@ messages! {
     BatchLift = "批量解除监管措施", "Lift measures in batch";
     BatchEscalate = "批量升级为终止接入服务", "Escalate to termination in batch";
     BatchTitle = "{0} {1} 项？", "{0}: {1} items?";
+    Asked = "{0}？", "{0}?";
     BatchEachChecked = "每项单独校验权限、职责分离和版本；不能办理的跳过并列出原因。", "Each item is checked on its own; those that cannot be decided are skipped with the reason.";
     Cancelling = "正在取消：当前批次块完成后停止", "Cancelling after the chunk in flight";
     NoBatches = "没有批量处理记录", "No batches yet";
@@ -281,7 +283,8 @@ messages! {
     MarkDuties = "〔职责分离〕", "[not yours] ";
     OtherKeysClose = "其他键关闭", "any other key closes";
     KindStep = "{0} {1}：{2} → {3}（{4}）", "{0} {1}: {2} -> {3} ({4})";
-    ChecksFail = "校验未通过 {0} 项（仍由您决定）：", "{0} checks fail (the decision is still yours):";
+    ChecksFail = "校验未通过 {0} 项（仍由您决定）：", "Checks failing: {0} (the decision is still yours):";
+    ActionAsked = "{0}？", "Mark as {0}?";
     HandledBy = "已由 {0} {1} · {2}", "{1} by {0} · {2}";
     NothingSelected = "没有选中申请", "No application selected";
     NoQueues = "您的角色没有审批队列", "Your roles have no approval queue";

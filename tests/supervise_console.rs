@@ -148,7 +148,13 @@ async fn a_supervisor_takes_units_from_a_warning_to_lifting_or_termination() {
         let shown = screen_text(&app, 80, 24);
         assert!(shown.contains(&format!("#{m}")), "{label}: {shown}");
         cursor_to(&mut app, &exec, m).await;
-        press(&mut app, &exec, "l ctrl-n ctrl-s y").await;
+        press(&mut app, &exec, "l ctrl-n ctrl-s").await;
+        let Some(Modal::Confirm { title, .. }) = &app.modal else {
+            panic!("{label}: a confirmation")
+        };
+        // One measure is not a batch.
+        assert_eq!(title, "解除监管措施？", "{label}");
+        press(&mut app, &exec, "y").await;
         assert!(
             matches!(app.screen, Screen::Results(_)),
             "{label}: the batch's results"

@@ -33,6 +33,14 @@ pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
         BatchOp::Lift => ctx.t(L::BatchLift).to_string(),
         BatchOp::Escalate => ctx.t(L::BatchEscalate).to_string(),
     };
+    // One item is not a batch: asked without the word.
+    if n == 1 {
+        let one = what
+            .strip_prefix("批量")
+            .or_else(|| what.strip_suffix(" in batch"))
+            .unwrap_or(&what);
+        return L::Asked.fill(ctx.lang, &[&one]);
+    }
     L::BatchTitle.fill(ctx.lang, &[&what, &n])
 }
 

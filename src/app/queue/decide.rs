@@ -205,7 +205,7 @@ impl QueueScreen {
             reason: None,
             until,
         })];
-        let title = format!("{}？", step.action.label(zh));
+        let title = L::ActionAsked.fill(ctx.lang, &[&step.action.label(zh)]);
         vec![
             Cmd::Open(Modal::confirm(title, lines, then)),
             claim_start(ctx, d.id),

@@ -25,11 +25,13 @@ pub(super) fn kv<'a>(app: &App, theme: &Theme, label: L, value: String, w: usize
     ])
 }
 
+/// A code with its mark. The two are joined by a no-break space: a line
+/// wrapped there would leave the mark alone on the next line.
 pub(super) fn code_mark(code: &str, app: &App) -> String {
     match validate::uscc(code) {
-        Ok(()) => format!("{} ✓", safe(code)),
+        Ok(()) => format!("{}\u{a0}✓", safe(code)),
         Err(e) => format!(
-            "{} ✗ {}",
+            "{}\u{a0}✗ {}",
             safe(code),
             if app.ctx.zh() {
                 e.to_string().split(" (").next().unwrap_or("").to_string()
