@@ -547,8 +547,8 @@ impl Store {
                 "SELECT e.application_id AS id, e.action, e.at, a.kind, a.unit_name, e.batch_id FROM audit_events e
                  JOIN applications a ON a.id = e.application_id
                  WHERE e.officer = $1 AND e.at >= $2 AND e.application_id IS NOT NULL
-                   AND e.action IN ('accept','not_accept','review_pass','review_reject','confirm_pass','confirm_reject')
-                 ORDER BY e.id DESC LIMIT 1000",
+                   AND e.action IN ('accept', 'not_accept', 'review_pass', 'review_reject', 'confirm_pass', 'confirm_reject')
+                 ORDER BY e.at DESC, e.id DESC LIMIT 1000",
             )
             .bind(login)
             .bind(since)
