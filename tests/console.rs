@@ -480,14 +480,15 @@ async fn another_officers_change_refreshes_the_view_in_place() {
     assert_eq!(c.app.queue.window.total, Some(total - 1));
     assert_eq!(
         c.app.queue.window.selected().unwrap().id,
-        c.app.queue.window.rows[cursor as usize].id
+        reading,
+        "the officer stays on the application they were reading, a row up now"
     );
+    assert_eq!(c.app.queue.window.cursor, cursor - 1);
     assert_eq!(
         c.app.queue.tab, tab,
         "the officer stays on the tab they were reading"
     );
     assert!(!c.app.live.stale, "current again once reloaded");
-    let _ = reading;
     // With a dialog open, nothing moves under the officer's hands.
     press(&mut c.app, &c.exec, "r").await;
     let before: Vec<i64> = c.app.queue.window.rows.iter().map(|r| r.id).collect();
@@ -652,4 +653,54 @@ async fn a_passed_over_rows_detail_never_replaces_the_one_under_the_cursor() {
         Some(here),
         "the detail is the row under the cursor"
     );
+}
+
+/// `a` pressed before the row's detail has come is not lost: the
+/// confirmation opens for that row when it comes, and the status line does
+/// not stay at 加载中.
+#[tokio::test]
+async fn a_pass_pressed_while_the_detail_loads_opens_when_it_comes() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    let mut fx = c
+        .app
+        .on_key(leqi_console::console::headless::key_event("j"));
+    let next = c.app.queue.window.selected().unwrap().id;
+    fx.extend(
+        c.app
+            .on_key(leqi_console::console::headless::key_event("a")),
+    );
+    assert!(c.app.modal.is_none(), "nothing to confirm yet");
+    leqi_console::console::headless::settle(&mut c.app, &c.exec, fx).await;
+    let Some(Modal::Confirm { lines, .. }) = &c.app.modal else {
+        panic!("the confirmation, once the detail came: {:?}", c.app.status)
+    };
+    assert!(lines[0].starts_with(&format!("#{next} ")), "{lines:?}");
+    assert_eq!(c.app.status, None);
+}
+
+/// Rows above the cursor decided by another officer: after the refresh the
+/// cursor is on the same application, not on whatever took its place.
+#[tokio::test]
+async fn the_cursor_stays_on_its_application_when_rows_above_go() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.exec, "j j").await;
+    let rows: Vec<i64> = c.app.queue.window.rows.iter().map(|r| r.id).collect();
+    let here = c.app.queue.window.selected().unwrap().id;
+    assert_eq!(here, rows[2]);
+    let qian = c.store.officer("mouxian-qian").await.unwrap();
+    for id in &rows[..2] {
+        c.store
+            .decide(&qian, *id, Decision::Reject, Some("材料不全"), None)
+            .await
+            .unwrap();
+    }
+    // Heard as another officer's change: the view refreshes where it is.
+    let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
+    settle(&mut c.app, &c.exec, fx).await;
+    assert!(
+        !c.app.queue.window.rows.iter().any(|r| r.id == rows[0]),
+        "the decided rows left the queue"
+    );
+    assert_eq!(c.app.queue.window.selected().unwrap().id, here);
+    assert_eq!(c.app.queue.detail.as_ref().map(|d| d.id), Some(here));
 }

@@ -510,7 +510,8 @@ impl App {
                 }
                 Cmd::Replace(s) => self.screen = s,
                 Cmd::Back => todo.extend(self.go_back()),
-                Cmd::Status(s) => self.status = Some(s),
+                // An empty status clears the line.
+                Cmd::Status(s) => self.status = (!s.is_empty()).then_some(s),
                 Cmd::Jump(id) => {
                     // The application opens in the queue screen, wherever
                     // the officer came from.

@@ -102,6 +102,9 @@ pub struct QueueScreen {
     /// An extension's end as the confirming officer set it: (application,
     /// end), used by the confirmation that follows.
     pub until: Option<(i64, chrono::DateTime<chrono::Utc>)>,
+    /// A pass or rejection asked for before the row's detail arrived:
+    /// begun when it arrives, if the cursor is still on that row.
+    pub after_load: Option<(i64, KeyAction)>,
 }
 
 /// The navigator: each stage the officer reaches, with all its kinds
@@ -157,6 +160,7 @@ impl QueueScreen {
             pinned: None,
             overdue: false,
             until: None,
+            after_load: None,
         }
     }
 
@@ -415,13 +419,10 @@ impl QueueScreen {
         match a {
             K::Quit => vec![Cmd::Quit],
             K::Help => vec![Cmd::Open(Modal::Help { scroll: 0 })],
+            // Read again where the officer is, on the same application.
             K::Refresh => {
-                let mut cmds = vec![
-                    Cmd::Status(ctx.t(L::Refreshed).into()),
-                    Cmd::Run(self.counts_effect()),
-                ];
-                cmds.extend(self.reload(ctx, 0));
-                self.detail = None;
+                let mut cmds = vec![Cmd::Status(ctx.t(L::Refreshed).into())];
+                cmds.extend(self.refresh(ctx));
                 cmds
             }
             K::NextPane | K::PrevPane => {
@@ -465,6 +466,11 @@ impl QueueScreen {
                 vec![]
             }
             K::MarkPaper => self.mark_paper(),
+            K::Pass | K::Reject if self.detail_pending() => {
+                // Pressed before the row's detail came: done when it comes.
+                self.after_load = self.window.selected().map(|r| (r.id, a));
+                vec![Cmd::Status(ctx.t(L::Loading).into())]
+            }
             K::Pass => self.begin_pass(ctx),
             K::Reject => self.begin_reject(ctx),
             K::Bindings => self.open_bindings(),
@@ -500,6 +506,14 @@ impl QueueScreen {
             _ => (d.unit.id, d.unit.facts.name.clone()),
         };
         BindingsScreen::open(unit, name, Cmd::Push)
+    }
+
+    /// A single row under the cursor whose detail is still on its way.
+    fn detail_pending(&self) -> bool {
+        self.selection.is_empty()
+            && self.pinned.is_none()
+            && self.window.selected().is_some()
+            && self.selected_detail().is_none()
     }
 
     fn selected_detail(&self) -> Option<&Application> {

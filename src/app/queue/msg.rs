@@ -42,11 +42,19 @@ impl QueueScreen {
                 let held = self.window.selected().cloned();
                 self.window.on_page(mode, page);
                 match (mode, held) {
-                    (PageMode::Refresh(_), Some(row))
-                        if !self.window.rows.iter().any(|r| r.id == row.id) =>
-                    {
-                        self.handled_elsewhere.insert(row.id);
-                        self.window.hold(row);
+                    (PageMode::Refresh(_), Some(row)) => {
+                        match self.window.rows.iter().position(|r| r.id == row.id) {
+                            // The officer stays on the item they were on,
+                            // wherever rows above it went.
+                            Some(i) => {
+                                self.window.cursor = self.window.offset + i as i64;
+                                self.window.scroll();
+                            }
+                            None => {
+                                self.handled_elsewhere.insert(row.id);
+                                self.window.hold(row);
+                            }
+                        }
                     }
                     (PageMode::Refresh(_), _) => {}
                     _ => self.handled_elsewhere.clear(),
@@ -59,8 +67,22 @@ impl QueueScreen {
             } if seq == self.detail_seq => {
                 self.checks = app.checks(&ctx.thresholds);
                 self.material = self.material.min(app.materials.len().saturating_sub(1));
+                let id = app.id;
                 self.detail = Some(app);
-                vec![]
+                // A pass or rejection asked for while it loaded.
+                match self.after_load.take() {
+                    Some((row, a))
+                        if row == id && self.window.selected().is_some_and(|r| r.id == id) =>
+                    {
+                        let mut cmds = vec![Cmd::Status(String::new())];
+                        cmds.extend(match a {
+                            KeyAction::Reject => self.begin_reject(ctx),
+                            _ => self.begin_pass(ctx),
+                        });
+                        cmds
+                    }
+                    _ => vec![],
+                }
             }
             Msg::Decided {
                 id,
