@@ -184,6 +184,7 @@ messages! {
     Succeeded = "成功", "succeeded";
     Failed = "失败", "failed";
     Pending = "未处理", "pending";
+    SkippedHeldCount = "跳过", "skipped";
     HintPass = "通过", "pass";
     HintClose = "关闭", "close";
     HintReject = "不通过", "reject";

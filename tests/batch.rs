@@ -198,14 +198,35 @@ async fn the_console_decides_a_selection_in_one_batch() {
         assert!(title.contains("250"), "{title}");
         assert!(lines[0].contains("延续 250"), "{lines:?}");
         assert_eq!(scalar(&s, held).await, 248, "{}", db.label);
+        // 钱一 takes one over meanwhile: 赵一 is told on the status line and
+        // the dialog stays.
+        let took = qs
+            .claim(&qian, &[ids[11]], 15, Some("申请人来电，由我跟进"))
+            .await
+            .unwrap();
+        assert!(took[0].ok(), "{}: {took:?}", db.label);
+        let fx = a.on_msg(leqi_console::app::Msg::Changed);
+        leqi_console::console::headless::settle(&mut a, &x, fx).await;
+        assert!(
+            matches!(a.modal, Some(Modal::Confirm { .. })),
+            "{}: the dialog stays",
+            db.label
+        );
+        assert!(
+            a.status.as_deref().unwrap_or("").contains("接手"),
+            "{}: {:?}",
+            db.label,
+            a.status
+        );
         press(&mut a, &x, "y").await;
         let Screen::Results(r) = &a.screen else {
             panic!("the results")
         };
         let info = r.info.clone().unwrap();
+        // Two held by 钱一 are skipped, not failed.
         assert_eq!(
-            (info.done, info.failed, info.pending),
-            (248, 2, 0),
+            (info.done, info.failed, info.skipped, info.pending),
+            (247, 1, 2, 0),
             "{}",
             db.label
         );
@@ -221,14 +242,14 @@ async fn the_console_decides_a_selection_in_one_batch() {
                 &format!("SELECT count(*) FROM audit_events WHERE batch_id = '{batch}'")
             )
             .await,
-            248
+            247
         );
         press(&mut a, &x, "f").await;
         let Screen::Results(r) = &a.screen else {
             panic!()
         };
         let failures = r.visible();
-        assert_eq!(failures.len(), 2);
+        assert_eq!(failures.len(), 3);
         assert_eq!(failures[0].item_id, ids[7]);
         assert_eq!(failures[1].item_id, ids[9]);
         assert!(

@@ -286,7 +286,14 @@ impl App {
                 let who = crate::ui::safe(self.ctx.name_of(&c.officer));
                 let why = crate::ui::safe(c.take_over_reason.as_deref().unwrap_or(""));
                 let line = L::TakenOverLine.fill(self.ctx.lang, &[&who, &id, &why]);
-                cmds.push(Cmd::Notice(L::TakenOver, vec![line]));
+                if self.claims.batch.contains(&id) {
+                    // One item of a selection whose dialog is open (or whose
+                    // batch runs): said on the status line, the dialog kept;
+                    // the batch skips it, naming the holder.
+                    cmds.push(Cmd::Status(line));
+                } else {
+                    cmds.push(Cmd::Notice(L::TakenOver, vec![line]));
+                }
             }
         }
         cmds

@@ -20,11 +20,12 @@ pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome
                 .map(|b| {
                     vec![
                         b.id.clone(),
-                        b.op.code().into(),
+                        b.op.label(output::zh()),
                         local(b.created_at),
                         b.total.to_string(),
                         b.done.to_string(),
                         b.failed.to_string(),
+                        b.skipped.to_string(),
                         b.pending.to_string(),
                     ]
                 })
@@ -37,6 +38,7 @@ pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome
                     "总数 (Total)",
                     "成功 (Done)",
                     "失败 (Failed)",
+                    "跳过 (Skipped)",
                     "未处理 (Pending)",
                 ],
                 &rows,

@@ -28,7 +28,13 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
                 crate::fmt::known_or(b.relation.map(|r| r.label(super::output::zh())), ""),
                 local(b.since),
                 b.invitation_id.to_string(),
-                if b.active { "有效" } else { "已解除" }.into(),
+                match (b.active, output::zh()) {
+                    (true, true) => "有效",
+                    (false, true) => "已解除",
+                    (true, false) => "active",
+                    (false, false) => "ended",
+                }
+                .into(),
             ]
         })
         .collect();

@@ -66,10 +66,21 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
                         inert(c.unit_name.as_deref().unwrap_or("—")).into(),
                         inert(&c.officer).into(),
                         output::local(c.expires_at),
-                        format!("{} 分", claim::minutes_left(c.expires_at, now)),
+                        format!(
+                            "{} {}",
+                            claim::minutes_left(c.expires_at, now),
+                            if output::zh() { "分" } else { "min" }
+                        ),
                         c.taken_from
                             .as_deref()
-                            .map(|f| format!("接手自 {}", inert(f)))
+                            .map(|f| {
+                                let from = if output::zh() {
+                                    "接手自"
+                                } else {
+                                    "taken from"
+                                };
+                                format!("{from} {}", inert(f))
+                            })
                             .unwrap_or_default(),
                     ]
                 })

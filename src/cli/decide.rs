@@ -263,10 +263,17 @@ pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool
         output::json(&serde_json::json!({"batch": info, "items": items}));
     } else {
         print_results(&items);
-        output::line(&format!(
-            "批次 {}：成功 {}，失败 {}，未处理 {} (batch: done, failed, pending)",
-            info.id, info.done, info.failed, info.pending
-        ));
+        output::line(&if output::zh() {
+            format!(
+                "批次 {}：成功 {}，失败 {}，跳过 {}，未处理 {}",
+                info.id, info.done, info.failed, info.skipped, info.pending
+            )
+        } else {
+            format!(
+                "batch {}: done {}, failed {}, skipped {}, pending {}",
+                info.id, info.done, info.failed, info.skipped, info.pending
+            )
+        });
     }
     Ok(batch_exit_code(&items))
 }
@@ -293,12 +300,10 @@ pub fn print_results(items: &[BatchItem]) {
         .map(|i| {
             vec![
                 i.item_id.to_string(),
-                if i.ok() {
-                    "成功".into()
-                } else if i.skipped() {
-                    "跳过:重复".into()
-                } else {
-                    format!("失败:{}", i.outcome.code())
+                match i.outcome {
+                    ItemOutcome::Done => if output::zh() { "成功" } else { "done" }.into(),
+                    ItemOutcome::Pending => if output::zh() { "未处理" } else { "pending" }.into(),
+                    ItemOutcome::Failed(k) => k.label(output::zh()).into(),
                 },
                 inert(i.message.as_deref().unwrap_or("")).into(),
             ]

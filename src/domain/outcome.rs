@@ -54,6 +54,29 @@ impl FailureKind {
         FailureKind::ALL.into_iter().find(|k| k.code() == s)
     }
 
+    /// An item's result as officers read it: skipped (a repeat, or held
+    /// by another), else failed and why.
+    pub fn label(self, zh: bool) -> &'static str {
+        match (self, zh) {
+            (FailureKind::Duplicate, true) => "跳过（重复）",
+            (FailureKind::Duplicate, false) => "skipped (repeat)",
+            (FailureKind::Held, true) => "跳过（他人处理中）",
+            (FailureKind::Held, false) => "skipped (held)",
+            (FailureKind::NotFound, true) => "失败（未找到）",
+            (FailureKind::NotFound, false) => "failed (not found)",
+            (FailureKind::Forbidden, true) => "失败（无权办理）",
+            (FailureKind::Forbidden, false) => "failed (forbidden)",
+            (FailureKind::Conflict, true) => "失败（已被改动）",
+            (FailureKind::Conflict, false) => "failed (conflict)",
+            (FailureKind::Precondition, true) => "失败（条件不满足）",
+            (FailureKind::Precondition, false) => "failed (precondition)",
+            (FailureKind::Invalid, true) => "失败（输入有误）",
+            (FailureKind::Invalid, false) => "failed (invalid)",
+            (FailureKind::Error, true) => "失败（错误）",
+            (FailureKind::Error, false) => "failed (error)",
+        }
+    }
+
     /// The command line's exit code: 3 not found, 4 forbidden, 5 conflict
     /// or precondition, 6 invalid input, 1 anything else. A repeat in a
     /// batch is skipped, not failed: it does not set a batch's code.

@@ -21,6 +21,8 @@ pub struct BatchInfo {
     pub total: i64,
     pub done: i64,
     pub failed: i64,
+    /// Held by another officer: skipped, not failed.
+    pub skipped: i64,
     pub pending: i64,
     /// Ids named more than once: done once, the repeats skipped.
     pub repeated: i64,
@@ -78,6 +80,7 @@ struct BatchRow {
     params: Option<String>,
     done: i64,
     failed: i64,
+    skipped: i64,
 }
 
 impl BatchRow {
@@ -92,7 +95,8 @@ impl BatchRow {
             total: self.total,
             done: self.done,
             failed: self.failed,
-            pending: self.total - self.done - self.failed,
+            skipped: self.skipped,
+            pending: self.total - self.done - self.failed - self.skipped,
             repeated: self.repeats().len() as i64,
         }
     }
@@ -275,7 +279,8 @@ impl Store {
             sqlx::query_as(
                 "SELECT b.id, b.officer, b.op, b.reason, b.created_at, b.finished_at, b.total, b.items, b.duplicates, b.params,
                         (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'done') AS done,
-                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome <> 'done') AS failed
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome NOT IN ('done', 'held')) AS failed,
+                        (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.id AND i.outcome = 'held') AS skipped
                  FROM batches b WHERE b.id = $1",
             )
             .bind(id)

@@ -462,6 +462,20 @@ impl BatchOp {
             BatchOp::Escalate => "escalate",
         }
     }
+    /// The operation as officers read it.
+    pub fn label(self, zh: bool) -> String {
+        match (self, zh) {
+            (BatchOp::Decide(d), _) => d.label(zh).to_string(),
+            (BatchOp::Unbind, true) => "解除绑定".into(),
+            (BatchOp::Unbind, false) => "unbind".into(),
+            (BatchOp::Impose(k), true) => format!("采取“{}”", k.zh()),
+            (BatchOp::Impose(k), false) => format!("impose {}", k.en()),
+            (BatchOp::Lift, true) => "解除监管措施".into(),
+            (BatchOp::Lift, false) => "lift".into(),
+            (BatchOp::Escalate, true) => "升级为终止".into(),
+            (BatchOp::Escalate, false) => "escalate".into(),
+        }
+    }
     pub fn parse(s: &str) -> Option<BatchOp> {
         match s {
             "pass" => Some(BatchOp::Decide(Decision::Pass)),

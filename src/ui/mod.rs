@@ -236,7 +236,7 @@ fn hints(app: &App) -> Vec<(String, &'static str)> {
             let label = match (a, mode) {
                 (KeyAction::Pass, _) => app.t(L::HintPass),
                 // A notice closes on any key; the footer names one.
-                (KeyAction::Cancel, Mode::Notice) => app.t(L::HintClose),
+                (KeyAction::Cancel, Mode::Notice | Mode::Help) => app.t(L::HintClose),
                 (KeyAction::Reject, Mode::Bindings) => app.t(L::HintUnbindSelected),
                 (KeyAction::Reject, _) => app.t(L::HintReject),
                 (KeyAction::NextTab, _) => app.t(L::HintTab),

@@ -12,21 +12,31 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 
-fn summary(app: &App, r: &ResultsScreen) -> String {
-    match &r.info {
-        Some(i) => format!(
-            " {} · {} · {} {} · {} {} · {} {}",
-            app.t(L::Results),
-            safe(&i.id),
-            app.t(L::Succeeded),
-            i.done,
-            app.t(L::Failed),
-            i.failed,
-            app.t(L::Pending),
-            i.pending
-        ),
+/// The title: the batch and its counts (skipped only when some were),
+/// cut with an ellipsis to the width it has.
+fn summary(app: &App, r: &ResultsScreen, width: u16) -> String {
+    let text = match &r.info {
+        Some(i) => {
+            let skipped = if i.skipped > 0 {
+                format!(" · {} {}", app.t(L::SkippedHeldCount), i.skipped)
+            } else {
+                String::new()
+            };
+            format!(
+                " {} · {} · {} {} · {} {}{skipped} · {} {} ",
+                app.t(L::Results),
+                safe(&i.id),
+                app.t(L::Succeeded),
+                i.done,
+                app.t(L::Failed),
+                i.failed,
+                app.t(L::Pending),
+                i.pending
+            )
+        }
         None => format!(" {} ", app.t(L::Results)),
-    }
+    };
+    crate::fmt::truncate(&text, width.saturating_sub(2) as usize)
 }
 
 fn gauge(app: &App, r: &ResultsScreen, theme: &Theme) -> Gauge<'static> {
@@ -94,7 +104,7 @@ pub fn draw(f: &mut Frame, app: &App, r: &ResultsScreen, theme: &Theme, area: Re
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(summary(app, r), theme.title));
+        .title(Span::styled(summary(app, r, area.width), theme.title));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let [bar, list, note] = Layout::vertical([
@@ -136,7 +146,13 @@ pub fn draw(f: &mut Frame, app: &App, r: &ResultsScreen, theme: &Theme, area: Re
     f.render_widget(fitted_table(header, &widths, rows, list, theme.title), list);
     // The selected item's message in full, wrapped: never cut.
     if let Some(it) = vis.get(r.cursor).filter(|i| i.message.is_some()) {
-        let text = app.ctx.lang.half(it.message.as_deref().unwrap_or(""));
+        let message = it.message.as_deref().unwrap_or("");
+        // A step done is named in the officer's language, whichever way
+        // it was stored (its code, or its Chinese name).
+        let text = match (it.outcome, crate::domain::Action::parse(message)) {
+            (ItemOutcome::Done, Some(a)) => a.label(app.ctx.zh()).to_string(),
+            _ => app.ctx.lang.half(message),
+        };
         f.render_widget(
             Paragraph::new(Span::styled(safe(&text), theme.dim)).wrap(Wrap { trim: false }),
             note,
