@@ -704,3 +704,24 @@ async fn the_cursor_stays_on_its_application_when_rows_above_go() {
     assert_eq!(c.app.queue.window.selected().unwrap().id, here);
     assert_eq!(c.app.queue.detail.as_ref().map(|d| d.id), Some(here));
 }
+
+/// The notice that another officer holds the row: its footer (the key that
+/// takes over, and that any other key closes) shown whole at 80×24 in
+/// English.
+#[tokio::test]
+async fn the_held_notice_footer_shows_whole_in_english() {
+    let mut c = console(Lang::En, "mouxian-zhao", 600).await;
+    let id = c.app.queue.window.selected().unwrap().id;
+    let qian = c.store.officer("mouxian-qian").await.unwrap();
+    assert!(c.store.claim(&qian, &[id], 15, None).await.unwrap()[0].ok());
+    let fx = c.app.on_msg(leqi_console::app::Msg::Changed);
+    settle(&mut c.app, &c.exec, fx).await;
+    press(&mut c.app, &c.exec, "a").await;
+    assert!(
+        matches!(c.app.modal, Some(Modal::Message { .. })),
+        "{:?}",
+        c.app.status
+    );
+    let shown = screen_text(&c.app, 80, 24);
+    assert!(shown.contains("any other key closes"), "{shown}");
+}

@@ -116,7 +116,7 @@ impl QueueScreen {
                         &[
                             &k.label(zh),
                             count,
-                            &n.stage.label(zh),
+                            &n.stage.state().label(zh),
                             &s.to.label(zh),
                             &s.action.label(zh),
                         ],

@@ -23,7 +23,14 @@ struct Dialog<'a> {
 }
 
 fn draw(f: &mut Frame, d: Dialog, theme_title: ratatui::style::Style, area: Rect) -> Rect {
-    let text_w = d.lines.iter().map(|l| l.width()).max().unwrap_or(20);
+    // The box is as wide as its widest line, footer included.
+    let text_w = d
+        .lines
+        .iter()
+        .map(|l| l.width())
+        .chain([d.footer.width()])
+        .max()
+        .unwrap_or(20);
     let w = if d.title_width {
         text_w.max(width(d.title))
     } else {
@@ -73,7 +80,14 @@ fn draw(f: &mut Frame, d: Dialog, theme_title: ratatui::style::Style, area: Rect
         width: foot.width.saturating_sub(1),
         ..foot
     };
-    f.render_widget(Paragraph::new(d.footer), foot_area);
+    let owned = d
+        .footer
+        .spans
+        .into_iter()
+        .map(|s| Span::styled(s.content.into_owned(), s.style))
+        .collect();
+    let footer = crate::ui::table::fit_spans(owned, foot_area.width as usize);
+    f.render_widget(Paragraph::new(Line::from(footer)), foot_area);
     r
 }
 
