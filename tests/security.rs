@@ -705,3 +705,63 @@ async fn audit_verify_works_on_an_embedded_file() {
         "{out}"
     );
 }
+
+/// What an attack with an officer's own login found, refused: a decision
+/// that is neither pass nor reject, an unstated apply, an extension's end
+/// that is infinite or in the past, a claim of no ids, a batch record of
+/// another shape, invisible separators in a reason; and nothing of
+/// another county's application told back.
+#[tokio::test]
+async fn the_functions_refuse_what_an_attack_tried() {
+    let Some(db) = fresh_pg().await else { return };
+    let admin = demo_store(&db, 600).await;
+    let mut zhao = connect(&db, "mouxian-zhao").await;
+    let mine = scalar(&admin, "SELECT min(id) FROM applications WHERE county_id = '13301010000' AND state = 'pending_acceptance'").await;
+    let theirs = scalar(
+        &admin,
+        "SELECT min(id) FROM applications WHERE county_id <> '13301010000' AND state = 'confirmed'",
+    )
+    .await;
+    let before = scalar(&admin, "SELECT count(*) FROM audit_events").await;
+    for sql in [
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], NULL, NULL)"),
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'pass', NULL, NULL)"),
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'pass', NULL, true, NULL, NULL, NULL, 'infinity')"),
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'pass', NULL, true, NULL, NULL, NULL, '1900-01-01')"),
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'reject', E'a\\u2028b')"),
+        "SELECT * FROM leqi_claim(NULL, 15, NULL, NULL)".to_string(),
+        "SELECT leqi_batch_create('../../tmp/x-mouxian-zhao-0001', 'pass', NULL, 1, '[]', NULL)".to_string(),
+        "SELECT leqi_batch_create('B20261121000000-mouxian-zhao-0001', 'bogus', NULL, 1, '[]', NULL)".to_string(),
+        "SELECT leqi_batch_create('B20261121000000-mouxian-zhao-0001', 'pass', NULL, -5, '[]', NULL)".to_string(),
+    ] {
+        assert_eq!(sqlstate(&mut zhao, &sql).await.as_deref(), Some("LQ003"), "{sql}");
+    }
+    assert_eq!(
+        scalar(&admin, "SELECT count(*) FROM audit_events").await,
+        before,
+        "nothing written"
+    );
+    // Another county's decided application: refused as outside the
+    // jurisdiction, its state, version, decider and time not told.
+    let row = sqlx::query(
+        "SELECT code, detail, cur_state, cur_version, by_officer, at
+           FROM leqi_decide(ARRAY[$1::bigint], ARRAY[NULL::bigint], 'pass', NULL, false)",
+    )
+    .bind(theirs)
+    .fetch_one(&mut zhao)
+    .await
+    .unwrap();
+    let (code, detail): (String, String) = (row.get(0), row.get(1));
+    assert_eq!((code.as_str(), detail.as_str()), ("42501", "not_visible"));
+    assert!(row.get::<Option<String>, _>(2).is_none());
+    assert!(row.get::<Option<i64>, _>(3).is_none());
+    assert!(row.get::<Option<String>, _>(4).is_none());
+    // And through the program: exit 4, one line, no state.
+    let o = bin(
+        &login_url(&db.url, "mouxian-zhao"),
+        &["decide", "pass", &theirs.to_string()],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    assert!(text(&o).contains("辖区"), "{}", text(&o));
+    assert!(!text(&o).contains("确认通过"), "{}", text(&o));
+}

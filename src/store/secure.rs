@@ -39,6 +39,7 @@ fn forbidden(detail: &str) -> Forbidden {
             None => Forbidden::Denied(detail.to_string()),
         },
         (Some("separation"), None, None) => Forbidden::SeparationOfDuties,
+        (Some("not_visible"), None, None) => Forbidden::NotInJurisdiction,
         (Some("not_your_unit"), Some(bureau), None) => Forbidden::NotYourUnit(bureau.to_string()),
         (Some("disabled"), Some(login), None) => Forbidden::Disabled(login.to_string()),
         _ => Forbidden::Denied(detail.to_string()),
@@ -169,9 +170,16 @@ pub(crate) fn verdict_error(id: i64, code: &str, detail: &str) -> Error {
         by_officer: None,
         at: None,
     };
-    match row.result(Target::Application) {
-        Ok(_) => Error::Invalid(format!("未知结果 {code} (unknown result)")),
-        Err(e) => e,
+    match (code, row.result(Target::Application)) {
+        (_, Ok(_)) => Error::Invalid(format!("未知结果 {code} (unknown result)")),
+        // A claim's rows carry no current state: said as what it is.
+        ("LQ001" | "LQ002", Err(_)) => Error::Database {
+            kind: FailureKind::Conflict,
+            message: format!(
+                "申请 {id} 已不在可办理的环节 (application {id} is no longer at a stage to act on)"
+            ),
+        },
+        (_, Err(e)) => e,
     }
 }
 
@@ -230,6 +238,19 @@ pub(crate) fn refused(e: &sqlx::Error) -> Option<Error> {
         "LQ003" => FailureKind::Invalid,
         "LQ004" => FailureKind::Precondition,
         "LQ005" => FailureKind::NotFound,
+        // Another officer made the same binding or subscription in the
+        // same instant: the index kept one, and this call changed nothing.
+        "23505"
+            if matches!(
+                d.constraint(),
+                Some("bindings_one_active" | "capabilities_one_active")
+            ) =>
+        {
+            return Some(Error::Database {
+                kind: FailureKind::Conflict,
+                message: "另一位税务人员同时建立了相同的绑定或订阅，本次未作改动，请刷新后重试 (another officer made the same binding or subscription at the same moment: nothing was changed; refresh and try again)".into(),
+            });
+        }
         _ => return None,
     };
     Some(Error::Database { kind, message })
