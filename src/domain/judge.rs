@@ -274,10 +274,6 @@ pub fn decision(
         return Err(Refusal::ReasonRequired);
     }
     let now = asked.now.unwrap_or_else(Utc::now);
-    let claim = s.claim.as_ref().map(|(who, until)| (who.as_str(), *until));
-    if let Some(h) = super::claim::held_by_other(&officer.login, s.id, claim, now) {
-        return Err(Refusal::Held(h));
-    }
     if s.kind == Kind::Exit && decision == Decision::Pass {
         exit_precondition(s.bound_user_units).map_err(Refusal::Precondition)?;
     }
@@ -290,6 +286,12 @@ pub fn decision(
     }
     if confirming && let Some(m) = super::supervision::blocking(s.kind, &s.measures) {
         return Err(Refusal::Precondition(Precondition::Measure(m)));
+    }
+    // Held by another last: what would refuse it anyway is said first, so
+    // a take-over is offered only when the claim alone stands in the way.
+    let claim = s.claim.as_ref().map(|(who, until)| (who.as_str(), *until));
+    if let Some(h) = super::claim::held_by_other(&officer.login, s.id, claim, now) {
+        return Err(Refusal::Held(h));
     }
     let until = (confirming && s.kind == Kind::Extension).then(|| {
         asked

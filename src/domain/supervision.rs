@@ -143,10 +143,10 @@ pub fn is_public(capability: &str) -> bool {
 }
 
 /// The extension period a confirming officer is offered: the end the
-/// request names, else a year from now.
+/// request names (if ahead and within ten years), else a year from now.
 pub fn proposed_until(requested: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
     requested
-        .filter(|d| *d > now)
+        .filter(|d| *d > now && *d <= now + Months::new(120))
         .unwrap_or(now + Months::new(12))
 }
 
@@ -158,6 +158,18 @@ pub fn parse_day(s: &str) -> Option<DateTime<Utc>> {
     Some((end - chrono::Duration::hours(8)).and_utc())
 }
 
+/// An extension's end as an officer sets it: not before today, not more
+/// than ten years on (the database refuses the same).
+pub fn extension_end(until: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if until < now - chrono::Duration::days(1) || until > now + Months::new(120) {
+        return Err(format!(
+            "延续截止日 {} 须在今天到十年之内 (an extension ends between today and ten years on)",
+            day(until)
+        ));
+    }
+    Ok(until)
+}
+
 /// A time as the day it falls on in Beijing, as typed back.
 pub fn day(t: DateTime<Utc>) -> String {
     crate::fmt::beijing(t).format("%Y-%m-%d").to_string()
@@ -167,6 +179,14 @@ pub fn day(t: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
     use chrono::Duration;
+
+    #[test]
+    fn an_extension_ends_between_today_and_ten_years_on() {
+        let now = parse_day("2026-11-22").unwrap();
+        assert!(extension_end(parse_day("2027-06-30").unwrap(), now).is_ok());
+        assert!(extension_end(parse_day("1900-01-01").unwrap(), now).is_err());
+        assert!(extension_end(parse_day("2999-01-01").unwrap(), now).is_err());
+    }
 
     #[test]
     fn a_typed_day_ends_at_midnight_in_beijing() {

@@ -4,10 +4,21 @@
 use std::borrow::Cow;
 
 /// Characters that must never reach a terminal as they are: C0 and C1
-/// controls, DEL, and the bidirectional overrides that reorder a line.
+/// controls, DEL, the bidirectional marks and overrides that reorder a
+/// line (U+061C among them), and the line and paragraph separators that
+/// break one.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 /// A visible stand-in: C0 controls become their Control Pictures (␛ for

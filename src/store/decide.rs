@@ -216,6 +216,9 @@ impl Store {
         until: Option<DateTime<Utc>>,
         batch: Option<(&str, &[i64])>,
     ) -> Result<Vec<Result<ItemResult>>> {
+        if let Some(u) = until {
+            crate::domain::supervision::extension_end(u, now()).map_err(Error::Invalid)?;
+        }
         if !self.is_embedded() {
             // The database judges, writes and records the batch's result
             // rows (leqi_decide), in one call.
