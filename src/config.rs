@@ -73,13 +73,14 @@ impl Config {
     /// A missing file is an empty config; a malformed one, or one that
     /// sets shared settings, is an error that names the file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_small(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => {
                 return Err(format!(
-                    "无法读取配置文件 {}：{e} (cannot read the config file)",
-                    path.display()
+                    "无法读取配置文件 {}：{} (cannot read the config file)",
+                    path.display(),
+                    crate::domain::text::inert(&e.to_string())
                 ));
             }
         };
@@ -98,6 +99,14 @@ impl Config {
         }
         // Parsed again from the text, so that an error knows its line.
         let c: Config = toml::from_str(&text).map_err(|e| bad(located(&text, &e)))?;
+        if let Some(t) = c.theme.as_deref()
+            && !["default", "16", "sixteen", "none", "mono"].contains(&t)
+        {
+            return Err(bad(format!(
+                "theme “{}” 无效：应为 default、16 或 none (theme must be default, 16 or none)",
+                crate::fmt::truncate(&crate::domain::text::inert(t), 40)
+            )));
+        }
         if c.overdue_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(bad(
                 "overdue_days 应在 1 到 3650 之间 (overdue_days must be 1 to 3650)".into(),
@@ -109,6 +118,33 @@ impl Config {
         }
         Ok(c)
     }
+}
+
+/// A config file is a few lines: a regular file, read up to 1 MiB (a
+/// device or a pipe named as the file must not hang or exhaust the
+/// console).
+fn read_small(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    const LIMIT: u64 = 1 << 20;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "不是普通文件 (not a regular file)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(LIMIT + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > LIMIT {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            "超过 1 MiB (larger than 1 MiB)",
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::InvalidData, "不是 UTF-8 (not UTF-8)"))
 }
 
 /// A typed error with where it is: its line, and the key set there.
@@ -144,6 +180,14 @@ mod tests {
         assert!(
             Config::load(&f).unwrap_err().contains("config.toml"),
             "a bad file is named"
+        );
+        // A theme it does not know, a device: refused, named.
+        std::fs::write(&f, "theme = \"bogus\"\n").unwrap();
+        assert!(Config::load(&f).unwrap_err().contains("theme"));
+        assert!(
+            Config::load(Path::new("/dev/zero"))
+                .unwrap_err()
+                .contains("not a regular file")
         );
         // A value of the wrong type: its line and its key are named.
         std::fs::write(&f, "theme = \"16\"\nclaim_minutes = \"x\"\n").unwrap();

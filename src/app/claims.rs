@@ -260,6 +260,9 @@ impl App {
     fn on_checked(&mut self, asked: &[i64], list: Vec<Claim>) -> Vec<Cmd> {
         let me = self.ctx.officer.login.clone();
         let mut cmds = Vec::new();
+        // Every take-over heard at once goes in one notice: a second
+        // notice would replace the first.
+        let mut taken = Vec::new();
         // Asked about and without a claim: it ended (decided, or released).
         for id in asked {
             if list.iter().all(|c| c.application_id != *id) {
@@ -292,9 +295,12 @@ impl App {
                     // the batch skips it, naming the holder.
                     cmds.push(Cmd::Status(line));
                 } else {
-                    cmds.push(Cmd::Notice(L::TakenOver, vec![line]));
+                    taken.push(line);
                 }
             }
+        }
+        if !taken.is_empty() {
+            cmds.push(Cmd::Notice(L::TakenOver, taken));
         }
         cmds
     }

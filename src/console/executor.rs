@@ -347,7 +347,17 @@ impl Executor {
 
     async fn export(&self, id: &str) -> Result<String, Failure> {
         let items = self.store.batch_items(id, false).await?;
-        let path = self.export_dir.join(format!("{id}.csv"));
+        // The id is read back from the database: only its safe characters
+        // make the name, so no path or control character leaves exports/.
+        let stem: String = id
+            .chars()
+            .map(|c| match c {
+                'A'..='Z' | 'a'..='z' | '0'..='9' | '_' | '-' => c,
+                _ => '_',
+            })
+            .take(120)
+            .collect();
+        let path = self.export_dir.join(format!("{stem}.csv"));
         crate::files::private_dir(&self.export_dir)
             .and_then(|_| crate::files::write_private(&path, store::results_csv(&items).as_bytes()))
             .map(|_| path.display().to_string())
