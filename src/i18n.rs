@@ -223,6 +223,7 @@ messages! {
     BatchEscalate = "批量升级为终止接入服务", "Escalate to termination in batch";
     BatchTitle = "{0} {1} 项？", "{0}: {1} items?";
     Asked = "{0}？", "{0}?";
+    Crashed = "内部错误，已记入日志，请重试或报告：{0}", "Internal error, logged; try again or report it: {0}";
     BatchEachChecked = "每项单独校验权限、职责分离和版本；不能办理的跳过并列出原因。", "Each item is checked on its own; those that cannot be decided are skipped with the reason.";
     Cancelling = "正在取消：当前批次块完成后停止", "Cancelling after the chunk in flight";
     NoBatches = "没有批量处理记录", "No batches yet";

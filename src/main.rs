@@ -7,6 +7,24 @@ use leqi_console::cli::{self, Cli};
 use leqi_console::context::Context;
 
 fn main() {
+    // A bug is one inert line, not a backtrace (unless RUST_BACKTRACE asks
+    // for one); the console installs its own hook over this one.
+    if std::env::var_os("RUST_BACKTRACE").is_none() {
+        std::panic::set_hook(Box::new(|info| {
+            let at = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let what = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let line = leqi_console::domain::text::inert(&what).into_owned();
+            eprintln!("leqi-console: 内部错误，请报告 (internal error, please report): {line}{at}");
+        }));
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => usage(e),

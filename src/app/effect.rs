@@ -257,6 +257,9 @@ pub enum Msg {
     /// Another officer changed the database (or the watch reconnected and
     /// may have missed a notice): what is shown may be stale.
     Changed,
+    /// A piece of work failed in a way the program did not foresee (a bug):
+    /// said, and the console goes on.
+    Crashed(String),
     Claimed {
         why: ClaimWhy,
         result: Result<Vec<crate::store::ClaimResult>, Failure>,

@@ -318,6 +318,13 @@ impl App {
                 self.queue.on_msg(&self.ctx, msg)
             }
             Msg::Changed => self.on_changed(),
+            Msg::Crashed(what) => {
+                // Whatever was loading is let go: the officer may ask again.
+                self.queue.window.loading = false;
+                vec![Cmd::Status(
+                    L::Crashed.fill(self.ctx.lang, &[&crate::ui::safe(&what)]),
+                )]
+            }
             m @ (Msg::Claimed { .. }
             | Msg::Released(_)
             | Msg::ClaimsChecked { .. }

@@ -42,14 +42,57 @@ impl Runner {
             let (exec, tx) = (self.exec.clone(), self.tx.clone());
             tokio::spawn(async move {
                 let progress_tx = tx.clone();
-                let progress = move |m: Msg| {
-                    let _ = progress_tx.send(m);
-                };
-                if let Some(m) = exec.run(e, &progress).await {
-                    let _ = tx.send(m);
+                let work = tokio::spawn(Effectful(Box::pin(async move {
+                    let progress = move |m: Msg| {
+                        let _ = progress_tx.send(m);
+                    };
+                    exec.run(e, &progress).await
+                })));
+                match work.await {
+                    Ok(Some(m)) => {
+                        let _ = tx.send(m);
+                    }
+                    Ok(None) => {}
+                    // A bug in one piece of work: said, and the console goes on.
+                    Err(err) => {
+                        let _ = tx.send(Msg::Crashed(err.to_string()));
+                    }
                 }
             });
         }
+    }
+}
+
+thread_local! {
+    /// Set while an effect's work is being polled on this thread.
+    static IN_EFFECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a panic now is inside an effect's work: the console goes on,
+/// so the terminal is left as it is (see `terminal::enter`).
+pub(crate) fn in_effect() -> bool {
+    IN_EFFECT.with(|f| f.get())
+}
+
+/// An effect's future, polled with `IN_EFFECT` set (and unset again, even
+/// when the poll unwinds).
+struct Effectful<F>(std::pin::Pin<Box<F>>);
+
+impl<F: std::future::Future> std::future::Future for Effectful<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        struct Unset;
+        impl Drop for Unset {
+            fn drop(&mut self) {
+                IN_EFFECT.with(|f| f.set(false));
+            }
+        }
+        IN_EFFECT.with(|f| f.set(true));
+        let _unset = Unset;
+        self.0.as_mut().poll(cx)
     }
 }
 

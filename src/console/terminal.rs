@@ -160,6 +160,12 @@ pub fn enter(sixteen: bool) -> Result<(Term, Guard, Arc<AtomicU64>), Failure> {
         .install();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A bug in one effect's work is logged and said on the status line
+        // (Msg::Crashed); the console, and its terminal, go on.
+        if super::in_effect() {
+            tracing::error!("effect panicked: {info}");
+            return;
+        }
         restore();
         previous(info);
     }));
