@@ -725,3 +725,25 @@ async fn the_held_notice_footer_shows_whole_in_english() {
     let shown = screen_text(&c.app, 80, 24);
     assert!(shown.contains("any other key closes"), "{shown}");
 }
+
+/// `G` then `a` faster than the last page comes: the pass is for the row
+/// the cursor lands on, never the one it left.
+#[tokio::test]
+async fn a_pass_pressed_as_the_cursor_jumps_is_for_where_it_lands() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    let first = c.app.queue.window.selected().unwrap().id;
+    let mut fx = c
+        .app
+        .on_key(leqi_console::console::headless::key_event("G"));
+    fx.extend(
+        c.app
+            .on_key(leqi_console::console::headless::key_event("a")),
+    );
+    settle(&mut c.app, &c.exec, fx).await;
+    let last = c.app.queue.window.selected().unwrap().id;
+    assert_ne!(first, last);
+    let Some(Modal::Confirm { lines, .. }) = &c.app.modal else {
+        panic!("a confirmation: {:?}", c.app.status)
+    };
+    assert!(lines[0].starts_with(&format!("#{last} ")), "{lines:?}");
+}

@@ -103,7 +103,8 @@ pub struct QueueScreen {
     /// end), used by the confirmation that follows.
     pub until: Option<(i64, chrono::DateTime<chrono::Utc>)>,
     /// A pass or rejection asked for before the row's detail arrived:
-    /// begun when it arrives, if the cursor is still on that row.
+    /// begun when it arrives, if the cursor is still on that row (0: the
+    /// row the cursor lands on, a page being on its way).
     pub after_load: Option<(i64, KeyAction)>,
 }
 
@@ -466,9 +467,12 @@ impl QueueScreen {
                 vec![]
             }
             K::MarkPaper => self.mark_paper(),
-            K::Pass | K::Reject if self.detail_pending() => {
-                // Pressed before the row's detail came: done when it comes.
-                self.after_load = self.window.selected().map(|r| (r.id, a));
+            K::Pass | K::Reject if self.window.loading || self.detail_pending() => {
+                // Pressed before the row (a page on its way: the cursor has
+                // not landed yet) or its detail came: done on the row the
+                // cursor is on when they come, never on the one it left.
+                let row = self.window.selected().filter(|_| !self.window.loading);
+                self.after_load = Some((row.map_or(0, |r| r.id), a));
                 vec![Cmd::Status(ctx.t(L::Loading).into())]
             }
             K::Pass => self.begin_pass(ctx),

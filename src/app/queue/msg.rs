@@ -59,7 +59,14 @@ impl QueueScreen {
                     (PageMode::Refresh(_), _) => {}
                     _ => self.handled_elsewhere.clear(),
                 }
-                self.detail_cmds()
+                let mut cmds = self.detail_cmds();
+                // The cursor has landed: a pass asked for meanwhile waits for
+                // this row's detail, or begins now if it is here already.
+                if let Some((0, a)) = self.after_load {
+                    self.after_load = self.window.selected().map(|r| (r.id, a));
+                }
+                cmds.extend(self.begin_after_load(ctx));
+                cmds
             }
             Msg::Detail {
                 seq,
@@ -67,22 +74,9 @@ impl QueueScreen {
             } if seq == self.detail_seq => {
                 self.checks = app.checks(&ctx.thresholds);
                 self.material = self.material.min(app.materials.len().saturating_sub(1));
-                let id = app.id;
                 self.detail = Some(app);
                 // A pass or rejection asked for while it loaded.
-                match self.after_load.take() {
-                    Some((row, a))
-                        if row == id && self.window.selected().is_some_and(|r| r.id == id) =>
-                    {
-                        let mut cmds = vec![Cmd::Status(String::new())];
-                        cmds.extend(match a {
-                            KeyAction::Reject => self.begin_reject(ctx),
-                            _ => self.begin_pass(ctx),
-                        });
-                        cmds
-                    }
-                    _ => vec![],
-                }
+                self.begin_after_load(ctx)
             }
             Msg::Decided {
                 id,
@@ -109,6 +103,33 @@ impl QueueScreen {
             | Msg::Selected(Err(e)) => self.on_failed(ctx, e),
             _ => vec![],
         }
+    }
+
+    /// A pass or rejection asked for while the row or its detail loaded,
+    /// begun once the row under the cursor is the one asked for and its
+    /// detail is here.
+    fn begin_after_load(&mut self, ctx: &Ctx) -> Vec<Cmd> {
+        let Some((row, a)) = self.after_load else {
+            return vec![];
+        };
+        let here = self.window.selected().map(|r| r.id);
+        if here != Some(row) {
+            // The cursor moved on (0: still landing): not for this row.
+            if row != 0 {
+                self.after_load = None;
+            }
+            return vec![];
+        }
+        if self.window.loading || self.detail.as_ref().is_none_or(|d| d.id != row) {
+            return vec![];
+        }
+        self.after_load = None;
+        let mut cmds = vec![Cmd::Status(String::new())];
+        cmds.extend(match a {
+            KeyAction::Reject => self.begin_reject(ctx),
+            _ => self.begin_pass(ctx),
+        });
+        cmds
     }
 
     /// A load failed: one line in the status bar.
