@@ -16,7 +16,11 @@ pub async fn run(store: &Store, unit: &str, all: bool, json: bool) -> Outcome<i3
     output::line(&if output::zh() {
         format!("{name}（{code}）：{} 个绑定", b.len())
     } else {
-        format!("{name} ({code}): {} bindings", b.len())
+        let n = b.len();
+        format!(
+            "{name} ({code}): {n} binding{}",
+            if n == 1 { "" } else { "s" }
+        )
     });
     let rows: Vec<Vec<String>> = b
         .iter()

@@ -27,6 +27,11 @@ pub async fn decide(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32>
     let items = collect_items(ids, from_file.as_deref(), *version)?;
     let decision = decision.decision();
     let until = until.as_deref().map(super::supervise::date).transpose()?;
+    // Checked before anything is claimed or recorded.
+    if let Some(u) = until {
+        crate::domain::supervision::extension_end(u, crate::store::now())
+            .map_err(Failure::invalid)?;
+    }
     let minutes = super::claim::lease(ctx, None)?;
     let take = reason.as_deref().filter(|_| *take_over);
     if let Some(one) = single(&items) {
@@ -305,11 +310,22 @@ pub fn print_results(items: &[BatchItem]) {
                     ItemOutcome::Pending => if output::zh() { "未处理" } else { "pending" }.into(),
                     ItemOutcome::Failed(k) => k.label(output::zh()).into(),
                 },
-                inert(i.message.as_deref().unwrap_or("")).into(),
+                note(i),
             ]
         })
         .collect();
     output::rows(&["编号 (ID)", "结果 (Result)", "说明 (Note)"], &rows);
+}
+
+/// An item's note in the user's language: a step done named, whichever
+/// way it was stored; a refusal's own words, its half in the language.
+fn note(i: &BatchItem) -> String {
+    let m = i.message.as_deref().unwrap_or("");
+    let zh = output::zh();
+    match (i.outcome, Action::parse(m)) {
+        (ItemOutcome::Done, Some(a)) => a.label(zh).to_string(),
+        _ => inert(&output::said(m)).into_owned(),
+    }
 }
 
 /// A refusal's message; held by another, with how to take it over.

@@ -175,7 +175,11 @@ impl Store {
         items: &[DecideItem],
     ) -> Result<String> {
         let reason = validated_reason(reason, op.needs_reason())?;
-        // A measure's deadline and limit are checked before anything runs.
+        // An extension's end, a measure's deadline and limit are checked
+        // before anything runs.
+        if let Some(u) = params.until {
+            crate::domain::supervision::extension_end(u, now()).map_err(Error::Invalid)?;
+        }
         if let BatchOp::Impose(kind) = op {
             crate::domain::supervision::deadline(kind, now(), params.deadline)?;
             crate::domain::supervision::limit(kind, params.limit)?;
