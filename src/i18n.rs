@@ -294,8 +294,6 @@ messages! {
     NoQueuesCan = "在这里可以：", "What you can do here:";
     Unstaffed = "无人可办的环节", "Stages no one can act on";
     UnstaffedLine = "{0} · {1} · {2}：没有在岗的“{3}”人员，{4} 件待办", "{0} · {1} · {2}: no active officer with the {3} role, {4} waiting";
-    SkippedRepeat = "跳过（重复）", "skipped (repeat)";
-    SkippedHeld = "跳过（他人处理中）", "skipped (held)";
     BatchLeft = "批次 {0} 尚有 {1} 项未处理：按 B 查看并继续", "Batch {0} has {1} items left: press B to see and resume it";
 }
 

@@ -241,18 +241,20 @@ impl App {
     /// A selection's claims ended: its dialog closed without starting the
     /// batch, or the batch ended. Items claimed with the key stay held.
     pub(super) fn release_batch(&mut self) -> Vec<Cmd> {
+        self.end_batch().map(Cmd::Run).into_iter().collect()
+    }
+
+    /// The release that ends a selection's claims, if any are left.
+    fn end_batch(&mut self) -> Option<Effect> {
         self.claims.batch_started = false;
         let ids: Vec<i64> = std::mem::take(&mut self.claims.batch)
             .into_iter()
             .filter(|id| !self.claims.explicit.contains(id))
             .collect();
-        if ids.is_empty() {
-            return vec![];
-        }
         for id in &ids {
             self.claims.held.remove(id);
         }
-        vec![Cmd::Run(Effect::Release { ids })]
+        (!ids.is_empty()).then_some(Effect::Release { ids })
     }
 
     /// The claims this console holds, as they are now: one taken over is
@@ -405,11 +407,7 @@ impl App {
             self.claims.batch_started = true;
             return;
         }
-        for c in self.release_batch() {
-            if let Cmd::Run(e) = c {
-                fx.push(e);
-            }
-        }
+        fx.extend(self.end_batch());
     }
 
     /// What this console holds, to release when it closes.

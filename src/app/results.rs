@@ -25,6 +25,16 @@ pub struct ResultsScreen {
 
 /// A batch's confirmation title: what, and how many.
 pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
+    // One item is not a batch: asked as the operation itself.
+    if n == 1 {
+        let one = op.label(ctx.zh());
+        let mut c = one.chars();
+        let one = match c.next() {
+            Some(f) => f.to_uppercase().chain(c).collect(),
+            None => one,
+        };
+        return L::Asked.fill(ctx.lang, &[&one]);
+    }
     let what = match op {
         BatchOp::Decide(Decision::Pass) => ctx.t(L::BatchPass).to_string(),
         BatchOp::Decide(Decision::Reject) => ctx.t(L::BatchReject).to_string(),
@@ -33,14 +43,6 @@ pub fn batch_title(ctx: &Ctx, op: BatchOp, n: usize) -> String {
         BatchOp::Lift => ctx.t(L::BatchLift).to_string(),
         BatchOp::Escalate => ctx.t(L::BatchEscalate).to_string(),
     };
-    // One item is not a batch: asked without the word.
-    if n == 1 {
-        let one = what
-            .strip_prefix("批量")
-            .or_else(|| what.strip_suffix(" in batch"))
-            .unwrap_or(&what);
-        return L::Asked.fill(ctx.lang, &[&one]);
-    }
     L::BatchTitle.fill(ctx.lang, &[&what, &n])
 }
 

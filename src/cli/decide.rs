@@ -306,8 +306,8 @@ pub fn print_results(items: &[BatchItem]) {
             vec![
                 i.item_id.to_string(),
                 match i.outcome {
-                    ItemOutcome::Done => if output::zh() { "成功" } else { "done" }.into(),
-                    ItemOutcome::Pending => if output::zh() { "未处理" } else { "pending" }.into(),
+                    ItemOutcome::Done => crate::i18n::Msg::Succeeded.get(output::lang()).into(),
+                    ItemOutcome::Pending => crate::i18n::Msg::Pending.get(output::lang()).into(),
                     ItemOutcome::Failed(k) => k.label(output::zh()).into(),
                 },
                 note(i),

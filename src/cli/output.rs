@@ -57,20 +57,20 @@ pub fn note(s: &str) {
     write(io::stderr().lock(), &said(s));
 }
 
-/// Whether the user reads Chinese (the default until the language is known).
+/// The user's language (Chinese until it is known).
+pub fn lang() -> crate::i18n::Lang {
+    LANG.get().copied().unwrap_or(crate::i18n::Lang::Zh)
+}
+
+/// Whether the user reads Chinese.
 pub fn zh() -> bool {
-    LANG.get().is_none_or(|l| *l == crate::i18n::Lang::Zh)
+    lang() == crate::i18n::Lang::Zh
 }
 
 /// A table aligned by display width. Each heading is `中文 (English)`:
 /// the user's half is shown.
 pub fn rows(header: &[&str], rows: &[Vec<String>]) {
-    let lang = if zh() {
-        crate::i18n::Lang::Zh
-    } else {
-        crate::i18n::Lang::En
-    };
-    let header: Vec<String> = header.iter().map(|h| lang.half(h)).collect();
+    let header: Vec<String> = header.iter().map(|h| lang().half(h)).collect();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let t = table(&header, rows);
     line(t.strip_suffix('\n').unwrap_or(&t));

@@ -613,8 +613,7 @@ pub fn results_csv(items: &[BatchItem]) -> String {
         let result = match i.outcome {
             ItemOutcome::Done => "成功",
             ItemOutcome::Pending => "未处理",
-            ItemOutcome::Failed(FailureKind::Duplicate) => "跳过（重复）",
-            ItemOutcome::Failed(FailureKind::Held) => "跳过（他人正在处理）",
+            ItemOutcome::Failed(k @ (FailureKind::Duplicate | FailureKind::Held)) => k.label(true),
             ItemOutcome::Failed(_) => "失败",
         };
         let kind = i.kind.map(|k| k.zh()).unwrap_or("");

@@ -71,8 +71,8 @@ fn row(app: &App, theme: &Theme, it: &BatchItem, here: bool, target: Target) -> 
     let (word, style, mark) = match it.outcome {
         ItemOutcome::Done => (app.t(L::Succeeded), theme.ok, "✓"),
         ItemOutcome::Pending => (app.t(L::Pending), theme.dim, "·"),
-        ItemOutcome::Failed(FailureKind::Duplicate) => (app.t(L::SkippedRepeat), theme.dim, "–"),
-        ItemOutcome::Failed(FailureKind::Held) => (app.t(L::SkippedHeld), theme.warn, "–"),
+        ItemOutcome::Failed(k @ FailureKind::Duplicate) => (k.label(zh), theme.dim, "–"),
+        ItemOutcome::Failed(k @ FailureKind::Held) => (k.label(zh), theme.warn, "–"),
         ItemOutcome::Failed(_) => (app.t(L::Failed), theme.bad, "✗"),
     };
     let kind = match (it.kind, target) {
