@@ -73,7 +73,7 @@ impl Config {
     /// A missing file is an empty config; a malformed one, or one that
     /// sets shared settings, is an error that names the file.
     pub fn load(path: &Path) -> Result<Config, String> {
-        let text = match read_small(path) {
+        let text = match crate::files::read_text(path, crate::files::SMALL) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
             Err(e) => {
@@ -118,33 +118,6 @@ impl Config {
         }
         Ok(c)
     }
-}
-
-/// A config file is a few lines: a regular file, read up to 1 MiB (a
-/// device or a pipe named as the file must not hang or exhaust the
-/// console).
-fn read_small(path: &Path) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    const LIMIT: u64 = 1 << 20;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "不是普通文件 (not a regular file)",
-        ));
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(LIMIT + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > LIMIT {
-        return Err(Error::new(
-            ErrorKind::InvalidData,
-            "超过 1 MiB (larger than 1 MiB)",
-        ));
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| Error::new(ErrorKind::InvalidData, "不是 UTF-8 (not UTF-8)"))
 }
 
 /// A typed error with where it is: its line, and the key set there.

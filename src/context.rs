@@ -236,7 +236,7 @@ pub fn load_keymap(choice: Option<&str>, user_file: &Path) -> (Keymap, Option<St
     let name = choice.unwrap_or("default");
     let (mut km, mut notice) = match Keymap::builtin(name) {
         Some(k) => (k, None),
-        None => match std::fs::read_to_string(name) {
+        None => match crate::files::read_text(std::path::Path::new(name), crate::files::SMALL) {
             Ok(text) => match Keymap::parse(&text, name) {
                 Ok(k) => {
                     let mut base = defaults();
@@ -249,7 +249,7 @@ pub fn load_keymap(choice: Option<&str>, user_file: &Path) -> (Keymap, Option<St
         },
     };
     if notice.is_none()
-        && let Ok(text) = std::fs::read_to_string(user_file)
+        && let Ok(text) = crate::files::read_text(user_file, crate::files::SMALL)
     {
         match Keymap::parse(&text, &user_file.display().to_string()) {
             Ok(user) => km.merge(&user),

@@ -292,7 +292,7 @@ impl Deployment {
     pub fn load(path: &Path, known: &[(String, Level)]) -> Result<Deployment, DeployError> {
         let file = path.display().to_string();
         let c = Check { file: &file };
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_text(path, crate::files::LIST)
             .map_err(|e| c.err("", "", &format!("无法读取：{e} (cannot read the file)")))?;
         Deployment::parse(&text, &file, known)
     }

@@ -94,6 +94,38 @@ pub fn append_private(path: &Path) -> io::Result<std::fs::File> {
         .open(path)
 }
 
+/// A file the user names, read as UTF-8 text: it must be a regular file
+/// of at most `limit` bytes (a device or a pipe named as the file must not
+/// hang the program or exhaust its memory).
+pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "不是普通文件 (not a regular file)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("超过 {} KiB (larger than {} KiB)", limit >> 10, limit >> 10),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| Error::new(ErrorKind::InvalidData, "不是 UTF-8 (not UTF-8)"))
+}
+
+/// Limits of what the program reads: personal files (config, keymaps,
+/// drafts, passwords), deployment and id lists, audit checkpoints.
+pub const SMALL: u64 = 1 << 20;
+pub const LIST: u64 = 64 << 20;
+pub const CHECKPOINT: u64 = 1 << 30;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -714,3 +714,57 @@ async fn two_items_that_would_make_one_binding_make_it_once() {
         }
     }
 }
+
+/// A claim the officer held before a batch dialog opened (from the command
+/// line, another console) is not the dialog's: closing it keeps that one.
+#[tokio::test]
+async fn a_closed_batch_dialog_keeps_what_was_held_before_it() {
+    for db in databases().await {
+        let s = demo_store(&db, 300).await;
+        let ids = pending_items(&s, Kind::Extension, State::PendingAcceptance, 5).await;
+        let (zs, zhao) = as_officer(&db, "mouxian-zhao").await;
+        assert!(zs.claim(&zhao, &[ids[0]], 15, None).await.unwrap()[0].ok());
+        let dir = tempfile::tempdir().unwrap();
+        let (mut a, x) = app(&db, "mouxian-zhao", dir.path()).await;
+        press(&mut a, &x, "/").await;
+        type_text(&mut a, &x, "批量测试").await;
+        press(&mut a, &x, "enter * a").await;
+        let held = "SELECT c.application_id, c.officer FROM claims c JOIN applications a
+                      ON a.id = c.application_id AND a.version = c.version WHERE c.officer = 'mouxian-zhao'";
+        assert_eq!(pairs(&s, held).await.len(), 5, "{}", db.label);
+        press(&mut a, &x, "esc").await;
+        let left = pairs(&s, held).await;
+        assert_eq!(
+            left.iter().map(|r| r.0).collect::<Vec<_>>(),
+            vec![ids[0]],
+            "{}",
+            db.label
+        );
+    }
+}
+
+/// An id file that is a device (or a pipe) is refused at once, in one line,
+/// not read until memory runs out.
+#[test]
+fn an_id_file_that_is_no_file_is_refused() {
+    let db = fresh_sqlite();
+    let u = db.url.as_str();
+    assert!(bin(u, &["demo", "--scale", "50"]).status.success());
+    let o = bin(
+        u,
+        &[
+            "--officer",
+            "mouxian-zhao",
+            "decide",
+            "pass",
+            "--from-file",
+            "/dev/zero",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("not a regular file") && err.lines().count() == 1,
+        "{err}"
+    );
+}

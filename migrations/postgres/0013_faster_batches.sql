@@ -508,8 +508,9 @@ BEGIN
     IF cardinality(ev) > 0 THEN
         PERFORM leqi_append(ev, me.login, me.bureau_id, t, NULL, p_client);
     END IF;
+    -- A renewal says so: the caller held it already, from elsewhere perhaps.
     RETURN QUERY
-        SELECT k.id, k.code, k.detail,
+        SELECT k.id, k.code, CASE WHEN k.code = '00000' AND k.how = 'renew' THEN 'renew' ELSE k.detail END,
                CASE WHEN k.code = '00000' THEN me.login WHEN k.code = 'LQ007' THEN k.holder END,
                CASE WHEN k.code = '00000' THEN GREATEST(ends, CASE WHEN k.how = 'renew' THEN k.expires_at END)
                     WHEN k.code = 'LQ007' THEN k.expires_at END

@@ -160,6 +160,18 @@ impl App {
             // A decision started and abandoned (or made) before its claim
             // came back: the claim is not kept.
             let abandoned = why == ClaimWhy::Start && self.claims.starting != Some(r.id);
+            // A decision started on an item held already from elsewhere:
+            // the dialog's cancel does not release it.
+            if why == ClaimWhy::Start
+                && r.ok()
+                && r.renewed
+                && !self.claims.held.contains_key(&r.id)
+            {
+                if self.claims.starting == Some(r.id) {
+                    self.claims.starting = None;
+                }
+                continue;
+            }
             match (&r.error, r.until) {
                 (None, Some(_)) if abandoned => {
                     cmds.push(Cmd::Run(Effect::Release { ids: vec![r.id] }))
@@ -218,6 +230,11 @@ impl App {
         let mut held_by_others = 0;
         for r in rs {
             match (&r.error, r.until) {
+                // Held already from elsewhere (the command line, another
+                // console): not the dialog's to release.
+                (None, Some(_)) if r.renewed && !self.claims.held.contains_key(&r.id) => {
+                    self.claims.batch.remove(&r.id);
+                }
                 (None, Some(until)) if self.claims.batch.contains(&r.id) => {
                     self.claims.held.insert(r.id, until);
                 }

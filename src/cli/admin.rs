@@ -111,7 +111,7 @@ fn read_password(f: &std::path::Path) -> Outcome<String> {
             f.display()
         )));
     }
-    let text = std::fs::read_to_string(f).map_err(|e| {
+    let text = crate::files::read_text(f, crate::files::SMALL).map_err(|e| {
         Failure::usage(format!(
             "无法读取 {}：{e} (cannot read the password file)",
             f.display()

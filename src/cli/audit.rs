@@ -31,12 +31,13 @@ pub async fn run(store: &Store, action: &AuditCommand) -> Outcome<i32> {
         AuditCommand::Verify { checkpoint, json } => {
             let cp = match checkpoint {
                 Some(f) => {
-                    let text = std::fs::read_to_string(f).map_err(|e| {
-                        Failure::usage(format!(
-                            "无法读取检查点 {}：{e} (cannot read the checkpoint)",
-                            f.display()
-                        ))
-                    })?;
+                    let text =
+                        crate::files::read_text(f, crate::files::CHECKPOINT).map_err(|e| {
+                            Failure::usage(format!(
+                                "无法读取检查点 {}：{e} (cannot read the checkpoint)",
+                                f.display()
+                            ))
+                        })?;
                     Some(Checkpoint::parse(&text).map_err(Failure::usage)?)
                 }
                 None => None,

@@ -200,7 +200,7 @@ fn collect_items(
 ) -> Outcome<Vec<DecideItem>> {
     let mut items: Vec<DecideItem> = ids.iter().map(|&id| DecideItem { id, version }).collect();
     if let Some(f) = file {
-        let text = std::fs::read_to_string(f).map_err(|e| {
+        let text = crate::files::read_text(f, crate::files::LIST).map_err(|e| {
             Failure::usage(format!(
                 "无法读取 {}：{e} (cannot read the id file)",
                 f.display()

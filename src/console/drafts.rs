@@ -32,7 +32,7 @@ impl Drafts {
     }
 
     pub fn load(&self, key: &str) -> Option<String> {
-        let text = std::fs::read_to_string(self.path(key)?).ok()?;
+        let text = crate::files::read_text(&self.path(key)?, crate::files::SMALL).ok()?;
         (!text.trim().is_empty()).then_some(text)
     }
 

@@ -52,6 +52,9 @@ pub struct ClaimResult {
     pub until: Option<DateTime<Utc>>,
     /// None when claimed.
     pub error: Option<ItemFailure>,
+    /// The officer held it already (from another console, the command
+    /// line): the lease was only extended, and is not this caller's to end.
+    pub renewed: bool,
 }
 
 impl ClaimResult {
@@ -68,6 +71,7 @@ impl ClaimResult {
             holder,
             until,
             error: Some(e.into()),
+            renewed: false,
         }
     }
 }
@@ -103,11 +107,13 @@ impl Plan {
         let id = s.id;
         let current = s.claim.as_ref().map(|(w, u)| (w.as_str(), *u));
         let mut until = ends;
+        let mut renewed = false;
         match claim::step(me, id, current, now, reason.is_some()) {
             Step::Held(h) => return ClaimResult::failed(id, &Error::Held(h)),
             Step::Renew => {
                 until = current.map_or(ends, |c| c.1.max(ends));
                 self.renews.push(id);
+                renewed = true;
             }
             Step::New => {
                 self.upserts.push(json!({"uid": id, "uver": s.version}));
@@ -131,6 +137,7 @@ impl Plan {
             holder: Some(me.to_string()),
             until: Some(until),
             error: None,
+            renewed,
         }
     }
 }
@@ -277,6 +284,7 @@ impl Store {
                         holder: r.holder,
                         until: r.until,
                         error: None,
+                        renewed: r.detail == "renew",
                     };
                 }
                 let e = match r.code.as_str() {
