@@ -281,8 +281,13 @@ impl QueueScreen {
             let items = self.selected_items();
             let summary = self.selection_summary(ctx, Decision::Reject);
             let stage = self.node().map(|n| n.stage);
+            // The draft is this selection's: keyed by its ids (FNV-1a, a
+            // stable hash), not only its stage and size.
+            let ids = items.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, i| {
+                (h ^ i.id as u64).wrapping_mul(0x0100_0000_01b3)
+            });
             let key = format!(
-                "batch-{}-{}",
+                "batch-{}-{}-{ids:016x}",
                 stage.map(|s| s.code()).unwrap_or(""),
                 items.len()
             );
