@@ -38,7 +38,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Db> {
+async fn open(kind: &str, lanes: usize, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Db> {
     let url = match kind {
         "sqlite" => {
             let d = tempfile::tempdir().unwrap();
@@ -81,8 +81,10 @@ async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option
     };
     // The officers work through their own logins: on PostgreSQL every
     // write goes through the database's checking functions.
-    let zhao = Store::open(&as_login("mouxian-zhao")).await.unwrap();
-    let zhou = Store::open(&as_login("sheng-zhou")).await.unwrap();
+    let mut zhao = Store::open(&as_login("mouxian-zhao")).await.unwrap();
+    let mut zhou = Store::open(&as_login("sheng-zhou")).await.unwrap();
+    zhao.lanes = lanes;
+    zhou.lanes = lanes;
     Some(Db {
         admin: s,
         zhao,
@@ -284,7 +286,7 @@ async fn main() {
         chunk()
     );
     println!(
-        "{:<10} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>8} {:>8}",
+        "{:<11} {:>8} {:>8} {:>8} {:>10} {:>9} {:>9} {:>8} {:>8}",
         "backend",
         "unbind",
         "claim",
@@ -295,12 +297,19 @@ async fn main() {
         "unbind÷",
         "confirm÷"
     );
-    for kind in ["sqlite", "postgres"] {
+    // PostgreSQL as the program runs it (its chunks on BATCH_LANES
+    // connections at once) and with one chunk at a time, in one run.
+    for (kind, lanes) in [("sqlite", 1), ("postgres", BATCH_LANES), ("postgres", 1)] {
+        let row = if kind == "sqlite" {
+            kind.to_string()
+        } else {
+            format!("{kind} ×{lanes}")
+        };
         let (mut u, mut k, mut c, mut kc) = (vec![], vec![], vec![], vec![]);
         let (mut b, mut w) = (vec![], vec![]);
         for run in 0..runs() {
             // A fresh database each run: no run inherits another's rows.
-            let Some(db) = open(kind, run, &mut keep).await else {
+            let Some(db) = open(kind, lanes, run, &mut keep).await else {
                 break;
             };
             u.push(unbind(&db).await);
@@ -317,7 +326,7 @@ async fn main() {
             }
         }
         if u.is_empty() {
-            println!("{kind:<10} skipped: set LEQI_TEST_POSTGRES_URL");
+            println!("{row:<11} skipped: set LEQI_TEST_POSTGRES_URL");
             continue;
         }
         let (u, k, c, kc) = (median(u), median(k), median(c), median(kc));
@@ -330,7 +339,7 @@ async fn main() {
             format!("{:.1}", median(w))
         };
         println!(
-            "{kind:<10} {u:>8.1} {k:>8.1} {c:>8.1} {kc:>10.1} {b:>9.1} {set:>9} {:>8.2} {:>8.2}",
+            "{row:<11} {u:>8.1} {k:>8.1} {c:>8.1} {kc:>10.1} {b:>9.1} {set:>9} {:>8.2} {:>8.2}",
             u / base,
             c / base,
         );
@@ -358,4 +367,7 @@ async fn main() {
         "on PostgreSQL the batches run as the officers' own login roles, through leqi_decide / leqi_unbind"
     );
     println!("ratios: against bare/set on PostgreSQL, bare/stmt on SQLite");
+    println!(
+        "postgres ×{BATCH_LANES}: a batch's chunks {BATCH_LANES} at a time, each on its own connection (as the program runs them); ×1: one at a time"
+    );
 }

@@ -768,3 +768,92 @@ fn an_id_file_that_is_no_file_is_refused() {
         "{err}"
     );
 }
+
+/// A selection of more than a chunk is claimed a chunk per call and its
+/// batch runs its chunks side by side on PostgreSQL (one at a time on
+/// SQLite): the outcome is the one a single run would have, a stop
+/// mid-way leaves whole chunks, and the resumed batch ends every item once.
+#[tokio::test]
+async fn a_batch_larger_than_a_chunk_ends_each_item_once() {
+    const N: usize = 2300;
+    for db in databases().await {
+        let s = demo_store(&db, 300).await;
+        let ids = pending_items(&s, Kind::Access, State::PendingConfirmation, N).await;
+        let (zs, zhou) = as_officer(&db, "sheng-zhou").await;
+        // A repeat and an id that is no application, past the first chunk.
+        let mut asked = ids.clone();
+        asked.extend([ids[1500], 999_999_999]);
+        let claimed = zs.claim(&zhou, &asked, 15, None).await.unwrap();
+        assert_eq!(claimed.len(), N + 2, "{}", db.label);
+        assert!(claimed[..N].iter().all(|c| c.ok()), "{}", db.label);
+        let kind = |c: &ClaimResult| c.error.as_ref().map(|f| f.kind);
+        assert_eq!(
+            kind(&claimed[N]),
+            Some(FailureKind::Duplicate),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            kind(&claimed[N + 1]),
+            Some(FailureKind::NotFound),
+            "{}",
+            db.label
+        );
+        let held = "SELECT count(*) FROM claims c JOIN applications a
+                      ON a.id = c.application_id AND a.version = c.version
+                     WHERE c.officer = 'sheng-zhou'";
+        assert_eq!(scalar(&s, held).await, N as i64, "{}", db.label);
+
+        let items: Vec<DecideItem> = ids
+            .iter()
+            .map(|&id| DecideItem {
+                id,
+                version: Some(1),
+            })
+            .collect();
+        let b = zs
+            .create_batch(&zhou, BatchOp::Decide(Decision::Pass), None, &items)
+            .await
+            .unwrap();
+        let mut seen = vec![];
+        let stopped = zs
+            .run_batch(&zhou, &b, 200, |done, total| {
+                seen.push((done, total));
+                done < 600
+            })
+            .await
+            .unwrap();
+        // Progress counts up a chunk at a time; chunks in flight when the
+        // officer stops end, and no further one starts.
+        assert!(seen.windows(2).all(|w| w[1].0 == w[0].0 + 200), "{seen:?}");
+        assert!(seen.iter().all(|&(_, t)| t == N as i64));
+        let recorded = format!("SELECT count(*) FROM batch_items WHERE batch_id = '{b}'");
+        let done = scalar(&s, &recorded).await;
+        assert_eq!(stopped.done, done, "{}", db.label);
+        assert!((600..=800).contains(&done), "{}: {done}", db.label);
+        let list = ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let waiting = format!(
+            "SELECT count(*) FROM applications WHERE id IN ({list}) AND state = 'pending_confirmation'"
+        );
+        assert_eq!(scalar(&s, &waiting).await, N as i64 - done, "{}", db.label);
+
+        let info = zs.run_batch(&zhou, &b, 200, |_, _| true).await.unwrap();
+        assert_eq!(info.done, N as i64, "{}", db.label);
+        assert_eq!(scalar(&s, &recorded).await, N as i64, "{}", db.label);
+        assert_eq!(scalar(&s, &waiting).await, 0, "{}", db.label);
+        // One event per item, under this batch, each its application's
+        // newest (the fixtures' rows have no history to replay).
+        let events = format!(
+            "SELECT count(DISTINCT e.application_id) FROM audit_events e
+              WHERE e.batch_id = '{b}' AND e.application_id IN ({list})
+                AND e.chain_seq = (SELECT max(chain_seq) FROM audit_events x WHERE x.chain = e.chain)"
+        );
+        assert_eq!(scalar(&s, &events).await, N as i64, "{}", db.label);
+        let all = format!("SELECT count(*) FROM audit_events WHERE batch_id = '{b}'");
+        assert_eq!(scalar(&s, &all).await, N as i64, "{}", db.label);
+    }
+}

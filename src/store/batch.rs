@@ -345,19 +345,75 @@ impl Store {
             .collect();
         let mut done = decided.len() as i64;
         let mut claimed = self.claim_batch(officer, info.op, &todo).await?;
-        for part in todo.chunks(chunk.max(1)) {
-            let decided = self.run_chunk(officer, &row, id, part).await?;
-            // A decision ends its claim: only the rest are released.
-            claimed.retain(|i| !decided.contains(i));
-            done += part.len() as i64;
-            if !progress(done, info.total) {
-                self.release(officer, &claimed).await?;
-                return self.batch(id).await;
+        // Chunks are independent transactions over distinct applications:
+        // on PostgreSQL up to `lanes` run at once, each on its own
+        // connection. Their outcomes are taken in order, so progress counts
+        // up as before; a stop or an error starts no further chunk and
+        // waits for those in flight, so nothing is left half-run.
+        let lanes = if self.is_embedded() {
+            1
+        } else {
+            self.lanes.max(1)
+        };
+        let mut parts = todo.chunks(chunk.max(1));
+        let mut running = futures_util::stream::FuturesOrdered::new();
+        let mut stopped = false;
+        let mut failed = None;
+        loop {
+            while !stopped && running.len() < lanes {
+                let Some(part) = parts.next() else { break };
+                let row = &row;
+                running.push_back(async move {
+                    (
+                        part.len(),
+                        self.run_chunk_retrying(officer, row, id, part).await,
+                    )
+                });
+            }
+            let Some((n, outcome)) = futures_util::StreamExt::next(&mut running).await else {
+                break;
+            };
+            match outcome {
+                Ok(decided) => {
+                    // A decision ends its claim: only the rest are released.
+                    claimed.retain(|i| !decided.contains(i));
+                    done += n as i64;
+                    if !stopped && !progress(done, info.total) {
+                        stopped = true;
+                    }
+                }
+                Err(e) => {
+                    stopped = true;
+                    failed.get_or_insert(e);
+                }
             }
         }
+        if let Some(e) = failed {
+            return Err(e);
+        }
         self.release(officer, &claimed).await?;
+        if stopped {
+            return self.batch(id).await;
+        }
         self.finish_batch(id).await?;
         self.batch(id).await
+    }
+
+    /// A chunk, run again once if the database chose it as a deadlock's or
+    /// a serialisation failure's victim: its transaction was rolled back
+    /// whole, so running it again is running it once. Two chunks in flight
+    /// can lock the same unit's rows in different orders.
+    async fn run_chunk_retrying(
+        &self,
+        officer: &Officer,
+        row: &BatchRow,
+        id: &str,
+        part: &[(i64, DecideItem)],
+    ) -> Result<std::collections::HashSet<i64>> {
+        match self.run_chunk(officer, row, id, part).await {
+            Err(e) if e.is_transient() => self.run_chunk(officer, row, id, part).await,
+            outcome => outcome,
+        }
     }
 
     /// A batch of decisions claims its items in one step first: items

@@ -264,6 +264,65 @@ impl Store {
         minutes: i64,
         reason: Option<&str>,
     ) -> Result<Vec<ClaimResult>> {
+        let chunk = super::batch::BATCH_CHUNK;
+        if ids.len() <= chunk || self.lanes <= 1 {
+            return self.pg_claim_call(officer, ids, minutes, reason).await;
+        }
+        // A large selection is claimed a chunk per call, `lanes` calls at
+        // once, as a batch runs. The database finds repeats within one
+        // call only, so they are found here first and only first
+        // occurrences are sent.
+        let mut seen = HashSet::new();
+        let firsts: Vec<i64> = ids.iter().copied().filter(|i| seen.insert(*i)).collect();
+        let mut parts = firsts.chunks(chunk);
+        let mut running = futures_util::stream::FuturesUnordered::new();
+        let mut claimed = std::collections::HashMap::with_capacity(firsts.len());
+        let mut failed = None;
+        loop {
+            while failed.is_none() && running.len() < self.lanes {
+                let Some(part) = parts.next() else { break };
+                running.push(self.pg_claim_call(officer, part, minutes, reason));
+            }
+            // Every call in flight is waited for, even after an error.
+            match futures_util::StreamExt::next(&mut running).await {
+                None => break,
+                Some(Ok(rows)) => claimed.extend(rows.into_iter().map(|c| (c.id, c))),
+                Some(Err(e)) => {
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = failed {
+            // All or nothing, as one call would be: what the other calls
+            // claimed anew is let go again (a renewed claim stays).
+            let fresh: Vec<i64> = claimed
+                .values()
+                .filter(|c| c.ok() && !c.renewed)
+                .map(|c| c.id)
+                .collect();
+            self.release(officer, &fresh).await.ok();
+            return Err(e);
+        }
+        // Each first occurrence takes its own result; a repeat is refused.
+        let mut answered = HashSet::new();
+        Ok(ids
+            .iter()
+            .map(|&id| match (answered.insert(id), claimed.remove(&id)) {
+                (false, _) => ClaimResult::failed(id, &Error::Repeated(id)),
+                (true, Some(c)) => c,
+                (true, None) => ClaimResult::failed(id, &Error::not_found_application(id)),
+            })
+            .collect())
+    }
+
+    /// One call of `leqi_claim`: the results in the order of `ids`.
+    async fn pg_claim_call(
+        &self,
+        officer: &Officer,
+        ids: &[i64],
+        minutes: i64,
+        reason: Option<&str>,
+    ) -> Result<Vec<ClaimResult>> {
         self.acting_as(officer)?;
         let Backend::Postgres(p) = &self.backend else {
             unreachable!("PostgreSQL only")

@@ -55,6 +55,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// A deadlock's victim or a serialisation failure: the transaction was
+    /// rolled back and may simply be run again.
+    pub fn is_transient(&self) -> bool {
+        let Error::Db(e) = self else { return false };
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "40P01" || c == "40001")
+    }
+
     /// The kind of failure: what a batch records and the exit code it maps to.
     pub fn kind(&self) -> FailureKind {
         match self {

@@ -128,7 +128,15 @@ pub struct Store {
     pub thresholds: ThresholdTable,
     /// PostgreSQL: the session's login, who every write is by.
     pub login: Option<String>,
+    /// How many of a batch's chunks run at once, each on its own
+    /// connection: PostgreSQL runs them on as many cores; SQLite has one
+    /// writer, so there it is always one.
+    pub lanes: usize,
 }
+
+/// A batch's chunks in flight at once on PostgreSQL: two keeps a 2-core
+/// server busy without starving other officers' sessions of the rest.
+pub const BATCH_LANES: usize = 2;
 
 /// Time as stored: whole microseconds, so that SQLite's text and
 /// PostgreSQL's timestamps compare the same.
@@ -191,6 +199,7 @@ impl Store {
             workflow: Workflow::default(),
             thresholds: ThresholdTable::default(),
             login: None,
+            lanes: BATCH_LANES,
         };
         match &store.backend {
             Backend::Sqlite(_) => {
@@ -233,6 +242,7 @@ impl Store {
                 workflow: Workflow::default(),
                 thresholds: ThresholdTable::default(),
                 login: None,
+                lanes: BATCH_LANES,
             };
             store.secure_and_migrate(&pool).await?;
             store.maintain().await?;
