@@ -65,6 +65,33 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
     out
 }
 
+/// Breaks a line into pieces of at most `w` columns at spaces where it
+/// can (a no-break space holds), by character where a word is wider than
+/// `w`; inert. Spaces at a break are dropped.
+pub fn wrap_words(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut out: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in crate::domain::text::inert(s).split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if width(&line) + sep + width(word) <= w {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut pieces = wrap(word, w);
+        line = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+    }
+    out.push(line);
+    out
+}
+
 /// Cuts or pads with spaces to exactly `w` columns.
 pub fn fit(s: &str, w: usize) -> String {
     let mut t = truncate(s, w);
@@ -103,6 +130,35 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_wrap_at_spaces_and_long_words_by_character() {
+        assert_eq!(
+            wrap_words(
+                "pending acceptance · 2026-11-04 10:35 qualification extension",
+                40
+            ),
+            vec![
+                "pending acceptance · 2026-11-04 10:35",
+                "qualification extension"
+            ]
+        );
+        // A no-break space holds a code to its mark; CJK breaks anywhere.
+        assert_eq!(
+            wrap_words("玉泉中联物流集团有限公司  91330101000012HTFP\u{a0}✓", 30),
+            vec!["玉泉中联物流集团有限公司 ", "91330101000012HTFP\u{a0}✓"]
+        );
+        assert_eq!(
+            wrap_words("某某省东海市人民路71号", 8),
+            vec!["某某省东", "海市人民", "路71号"]
+        );
+        assert!(
+            wrap_words("a\u{1b}[2Jb", 80)
+                .iter()
+                .all(|l| !l.contains('\u{1b}'))
+        );
+        assert_eq!(wrap_words("", 10), vec![""]);
+    }
 
     #[test]
     fn cjk_counts_two_columns() {

@@ -111,7 +111,8 @@ messages! {
     FeedbackLine = "单位反馈（{0}）：{1}", "unit's feedback ({0}): {1}";
     NoFeedback = "单位尚未反馈", "no feedback from the unit yet";
     SeriousLine = "绑定使用单位 {0} 个，其中 {1} 个存在虚开发票等严重违法行为：超过1%，请决定暂停或终止", "{0} user units bound, {1} flagged for serious offences: over 1%, suspend or terminate";
-    LapsingLine = "资格于 {0} 到期，未申请延续：建议限制并发量", "qualification ends {0} with no extension asked: limit concurrency proposed";
+    LapsingLine = "资格于 {0} 到期，未申请延续", "qualification ends {0} with no extension asked";
+    LapsingProposal = "建议：限制并发量", "proposed: limit concurrency";
     UntilPrompt = "资格延续至", "Extend to";
     DeadlinePrompt = "整改期限（默认一个月，最迟 {0}）", "Deadline (a month by default, {0} at the latest)";
     LimitPrompt = "并发上限", "Concurrency limit";

@@ -78,16 +78,21 @@ fn usage(e: clap::Error) -> ! {
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    let first = match e.kind() {
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            "缺少子命令或参数 (a subcommand or argument is missing)"
-        }
-        _ => joined.trim_start_matches("error: "),
+    let missing = e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand;
+    let first = joined.trim_start_matches("error: ");
+    // The command line did not parse, so its --lang is looked for by hand.
+    let args: Vec<String> = std::env::args().collect();
+    let en = args
+        .windows(2)
+        .any(|w| w[0] == "--lang" && w[1].eq_ignore_ascii_case("en"))
+        || args.iter().any(|a| a.eq_ignore_ascii_case("--lang=en"));
+    let line = match (en, missing) {
+        (false, true) => "命令行有误：缺少子命令或参数；用法见 --help".to_string(),
+        (false, false) => format!("命令行有误：{first}；用法见 --help"),
+        (true, true) => "bad command line: a subcommand or argument is missing; see --help".into(),
+        (true, false) => format!("bad command line: {first}; see --help"),
     };
-    fail(
-        2,
-        &format!("命令行有误：{first}；用法见 --help (see --help)"),
-    )
+    fail(2, &line)
 }
 
 /// One clear line on stderr and the exit code; never a backtrace for input

@@ -184,8 +184,9 @@ pub(super) fn single(items: &[DecideItem]) -> Option<DecideItem> {
         return None;
     };
     for (id, n) in repeated {
+        let total = n + 1;
         output::note(&format!(
-            "{id}：重复列出 {n} 次，只办理一次 (repeated {n} more times: done once)"
+            "{id}：重复，共列出 {total} 次，只办理一次 ({id} is listed {total} times: done once)"
         ));
     }
     Some(*one)
@@ -348,18 +349,29 @@ pub(super) fn report(results: &[ItemResult], json: bool) -> Outcome<i32> {
         output::json(&results);
     } else {
         for r in results {
+            let zh = output::zh();
+            let v = r.version.unwrap_or_default();
             match (&r.error, r.action) {
-                (None, Some(a)) => output::line(&format!(
-                    "{}：{}{}（版本 {}）",
+                (None, Some(a)) if zh => output::line(&format!(
+                    "{}：{}{}（版本 {v}）",
                     r.id,
                     a.zh(),
                     r.to.map(|s| format!("，现为“{}”", s.zh()))
                         .unwrap_or_default(),
-                    r.version.unwrap_or_default()
                 )),
-                (Some(f), _) if results.len() > 1 => {
-                    output::note(&format!("{}：{}", r.id, f.message))
-                }
+                (None, Some(a)) => output::line(&format!(
+                    "{}: {}{} (version {v})",
+                    r.id,
+                    a.en(),
+                    r.to.map(|s| format!(", now {}", s.en()))
+                        .unwrap_or_default(),
+                )),
+                (Some(f), _) if results.len() > 1 => output::note(&format!(
+                    "{}{}{}",
+                    r.id,
+                    if zh { "：" } else { ": " },
+                    output::lang().half(&f.message)
+                )),
                 _ => {}
             }
         }

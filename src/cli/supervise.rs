@@ -82,7 +82,11 @@ async fn measures(
                 format!(
                     "{}{}",
                     day(m.deadline),
-                    if m.overdue(now) { " 逾期" } else { "" }
+                    if m.overdue(now) {
+                        overdue_mark()
+                    } else {
+                        String::new()
+                    }
                 ),
                 m.limit.map(|n| n.to_string()).unwrap_or_default(),
                 inert(&m.reason).into(),
@@ -209,7 +213,11 @@ async fn warnings(store: &Store, ctx: &Context, json: bool) -> Outcome<i32> {
                 format!(
                     "{}{}",
                     day(Some(w.deadline)),
-                    if w.overdue(now) { " 逾期" } else { "" }
+                    if w.overdue(now) {
+                        overdue_mark()
+                    } else {
+                        String::new()
+                    }
                 ),
                 inert(&w.finding).into(),
                 inert(w.feedback.as_deref().unwrap_or("")).into(),
@@ -274,4 +282,9 @@ async fn warning(store: &Store, ctx: &Context, action: &WarningCommand) -> Outco
         WarningStep::Feedback(_) => format!("已记录预警 {id} 的反馈 (feedback recorded)"),
     });
     Ok(0)
+}
+
+/// The mark after a deadline passed, in the user's language.
+fn overdue_mark() -> String {
+    format!(" {}", crate::i18n::Msg::Overdue.get(super::output::lang()))
 }

@@ -628,18 +628,24 @@ impl Store {
         });
         // Each repeated id once, after the items, as skipped.
         let n = items.len() as i64;
-        let repeats = row.repeats().into_iter().enumerate().map(|(k, (id, times))| BatchItem {
-            seq: n + k as i64,
-            item_id: id,
-            outcome: ItemOutcome::Failed(FailureKind::Duplicate),
-            message: Some(format!(
-                "重复：本批另列出 {times} 次，只办理一次 (repeated {times} more times in this batch: done once)"
-            )),
-            kind: fact(id).and_then(|f| f.0),
-            unit: fact(id).map(|f| f.1.clone()),
-            from: None,
-            to: None,
-        });
+        let repeats = row
+            .repeats()
+            .into_iter()
+            .enumerate()
+            .map(|(k, (id, times))| BatchItem {
+                seq: n + k as i64,
+                item_id: id,
+                outcome: ItemOutcome::Failed(FailureKind::Duplicate),
+                message: Some(format!(
+                    "重复：本批共列出 {} 次，只办理一次 (listed {} times in this batch: done once)",
+                    times + 1,
+                    times + 1
+                )),
+                kind: fact(id).and_then(|f| f.0),
+                unit: fact(id).map(|f| f.1.clone()),
+                from: None,
+                to: None,
+            });
         Ok(all
             .chain(repeats)
             .filter(|i| !failures_only || i.failed() || i.skipped())

@@ -309,7 +309,11 @@ fn about_lines(app: &App, s: &SuperviseScreen, theme: &Theme) -> Vec<Line<'stati
             )]
         }),
         SuperviseTab::Lapsing => s.data.lapsing.get(i).map_or(vec![], |l| {
-            vec![Line::from(L::LapsingLine.fill(lang, &[&day(l.until)]))]
+            // Two lines: an 80-column pane holds neither language's whole.
+            vec![
+                Line::from(L::LapsingLine.fill(lang, &[&day(l.until)])),
+                Line::from(Span::styled(app.t(L::LapsingProposal), theme.dim)),
+            ]
         }),
     }
 }

@@ -17,12 +17,33 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs, Wrap};
 
-pub(super) fn kv<'a>(app: &App, theme: &Theme, label: L, value: String, w: usize) -> Line<'a> {
-    Line::from(vec![
-        Span::styled(fit(app.t(label), w), theme.dim),
-        Span::raw(" "),
-        Span::raw(value),
-    ])
+/// A labelled value; a value wider than the pane continues under itself,
+/// not under the label.
+pub(super) fn kv<'a>(
+    app: &App,
+    theme: &Theme,
+    label: L,
+    value: &str,
+    w: usize,
+    pane: usize,
+) -> Vec<Line<'a>> {
+    let room = pane.saturating_sub(w + 1).max(8);
+    crate::fmt::wrap_words(value, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let head = if i == 0 {
+                fit(app.t(label), w)
+            } else {
+                " ".repeat(w)
+            };
+            Line::from(vec![
+                Span::styled(head, theme.dim),
+                Span::raw(" "),
+                Span::raw(piece),
+            ])
+        })
+        .collect()
 }
 
 /// A code with its mark. The two are joined by a no-break space: a line
@@ -33,11 +54,7 @@ pub(super) fn code_mark(code: &str, app: &App) -> String {
         Err(e) => format!(
             "{}\u{a0}✗ {}",
             safe(code),
-            if app.ctx.zh() {
-                e.to_string().split(" (").next().unwrap_or("").to_string()
-            } else {
-                e.to_string()
-            }
+            safe(&app.ctx.lang.half(&e.to_string()))
         ),
     }
 }
@@ -116,7 +133,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         return;
     };
     let lines = match app.queue.tab {
-        Tab::Overview => overview::lines(app, d, theme),
+        Tab::Overview => overview::lines(app, d, theme, body.width as usize),
         Tab::Qualify => qualify::lines(app, d, theme),
         Tab::Users => users::lines(app, d, theme),
         Tab::Materials => materials::lines(app, d, theme),

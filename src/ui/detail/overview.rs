@@ -116,11 +116,11 @@ fn links(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// The overview of an application.
-pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(app: &App, d: &Application, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let lw = if app.ctx.zh() { 12 } else { 16 };
     let mut lines: Vec<Line<'static>> = facts(app, d)
         .into_iter()
-        .map(|(label, value)| kv(app, theme, label, value, lw))
+        .flat_map(|(label, value)| kv(app, theme, label, &value, lw, width))
         .collect();
     if d.kind == crate::domain::Kind::Exit {
         let b = d.bound_user_units;

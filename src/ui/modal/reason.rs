@@ -90,8 +90,13 @@ pub fn draw(f: &mut Frame, app: &App, d: &ReasonDialog, theme: &Theme, area: Rec
         ti,
     );
     if let Some(e) = &d.error {
+        // The officer's half of a bilingual refusal, cut with an ellipsis.
+        let e = format!("✗ {}", crate::ui::safe(&app.ctx.lang.half(e)));
         f.render_widget(
-            Paragraph::new(Span::styled(format!("✗ {e}"), theme.bad)),
+            Paragraph::new(Span::styled(
+                crate::fmt::truncate(&e, err.width as usize),
+                theme.bad,
+            )),
             err,
         );
     } else {
