@@ -399,6 +399,21 @@ async fn measures_need_the_role_and_the_bureau() {
                 "{} {login}: {e:?}",
                 db.label
             );
+            // Another county's officer is not told whose unit it is.
+            if login == "qingshan-sun" {
+                let county = &pairs(
+                    &admin,
+                    &format!("SELECT id, bureau_id FROM units WHERE id = {u}"),
+                )
+                .await[0]
+                    .1;
+                assert!(
+                    e.message.contains("辖区") && !e.message.contains(county.as_str()),
+                    "{}: {}",
+                    db.label,
+                    e.message
+                );
+            }
         }
         assert_eq!(
             scalar(&admin, "SELECT count(*) FROM measures").await,

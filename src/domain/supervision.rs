@@ -109,7 +109,9 @@ pub fn may_supervise(officer: &Officer, county: &str, province: &str) -> Result<
         Level::Province => officer.bureau_id == province,
     };
     if !here {
-        return Err(Forbidden::NotYourUnit(county.to_string()));
+        // Said without naming the unit's bureau: another county's units
+        // are not this officer's to know about.
+        return Err(Forbidden::NotInJurisdiction);
     }
     if !officer.active {
         return Err(Forbidden::Disabled(officer.login.clone()));

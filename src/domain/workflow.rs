@@ -216,10 +216,6 @@ pub enum Forbidden {
     NoRule,
     #[error("税务人员 {0} 已停用 (officer {0} is disabled)")]
     Disabled(String),
-    #[error(
-        "该单位由{0}监管，不属于您的税务机关 (the unit is supervised by bureau {0}, not yours)"
-    )]
-    NotYourUnit(String),
     /// Outside what the officer's bureau oversees: said without telling
     /// anything of the item.
     #[error("不在您的税务机关辖区内 (not within your bureau's jurisdiction)")]

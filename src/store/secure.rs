@@ -39,8 +39,8 @@ fn forbidden(detail: &str) -> Forbidden {
             None => Forbidden::Denied(detail.to_string()),
         },
         (Some("separation"), None, None) => Forbidden::SeparationOfDuties,
-        (Some("not_visible"), None, None) => Forbidden::NotInJurisdiction,
-        (Some("not_your_unit"), Some(bureau), None) => Forbidden::NotYourUnit(bureau.to_string()),
+        // A server before 0015 named the unit's bureau: not shown.
+        (Some("not_visible" | "not_your_unit"), _, None) => Forbidden::NotInJurisdiction,
         (Some("disabled"), Some(login), None) => Forbidden::Disabled(login.to_string()),
         _ => Forbidden::Denied(detail.to_string()),
     }
