@@ -440,3 +440,55 @@ async fn another_countys_items_are_refused_and_not_locked_on_postgres() {
     assert!(decided.is_ok(), "{decided:?}");
     open.rollback().await.unwrap();
 }
+
+/// A take-over from the console: the item becomes the officer's, and the
+/// reason, now in the audit trail, leaves no draft behind to be offered
+/// again the next time.
+#[tokio::test]
+async fn a_take_over_from_the_console_leaves_no_draft() {
+    use leqi_console::console::headless::{press, type_text};
+    for db in databases().await {
+        let s = demo_store(&db, 300).await;
+        let id = pending_items(&s, Kind::Extension, State::PendingAcceptance, 1).await[0];
+        let (qs, qian) = as_officer(&db, "mouxian-qian").await;
+        assert!(qs.claim(&qian, &[id], 15, None).await.unwrap()[0].ok());
+        let dir = tempfile::tempdir().unwrap();
+        let (zs, _) = as_officer(&db, "mouxian-zhao").await;
+        let (mut a, x) = console_app(
+            &zs,
+            "mouxian-zhao",
+            leqi_console::i18n::Lang::Zh,
+            dir.path(),
+            "t",
+            None,
+        )
+        .await;
+        press(&mut a, &x, "/").await;
+        type_text(&mut a, &x, "批量测试").await;
+        press(&mut a, &x, "enter T").await;
+        type_text(&mut a, &x, "钱伟请假，由我接办").await;
+        press(&mut a, &x, "ctrl-s").await;
+        let holder = format!(
+            "SELECT c.application_id, c.officer FROM claims c JOIN applications a
+               ON a.id = c.application_id AND a.version = c.version WHERE c.application_id = {id}"
+        );
+        assert_eq!(
+            pairs(&s, &holder).await[0].1,
+            "mouxian-zhao",
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            actions(&s, id).await,
+            ["claim", "take_over"],
+            "{}",
+            db.label
+        );
+        let drafts: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("take-"))
+            .collect();
+        assert!(drafts.is_empty(), "{}: {drafts:?}", db.label);
+    }
+}

@@ -68,7 +68,12 @@ fn take_over_dialog(ctx: &Ctx, id: i64, who: &str) -> Vec<Cmd> {
     let name = crate::ui::safe(ctx.name_of(who));
     let heading = L::TakeOverTitle.fill(ctx.lang, &[&id, &name]);
     let target = ReasonTarget::TakeOver { id };
-    ReasonDialog::open_with(target, format!("take-{id}"), vec![], Some(heading))
+    ReasonDialog::open_with(target, take_over_key(id), vec![], Some(heading))
+}
+
+/// Where a take-over's reason is kept while it is written.
+fn take_over_key(id: i64) -> String {
+    format!("take-{id}")
 }
 
 impl App {
@@ -185,6 +190,11 @@ impl App {
                         )),
                         ClaimWhy::TakeOver => {
                             self.claims.explicit.insert(r.id);
+                            // The reason is in the audit trail now: its
+                            // draft is done with.
+                            cmds.push(Cmd::Run(Effect::ClearDraft {
+                                key: take_over_key(r.id),
+                            }));
                             cmds.push(Cmd::Status(L::TakenNow.fill(self.ctx.lang, &[&r.id])));
                         }
                         ClaimWhy::Start | ClaimWhy::Renew | ClaimWhy::Batch => {}
