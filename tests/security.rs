@@ -392,6 +392,42 @@ async fn an_administrator_adds_and_disables_officers_with_their_logins() {
     // Not by an officer without the admin role.
     let o = bin(&login_url(&db.url, "mouxian-zhao"), &add);
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+    // Not with a name a terminal would obey: refused by the program, and
+    // by the table if the function is called from psql.
+    let mut hostile = add;
+    hostile[5] = "王\u{1b}[2J五";
+    let o = bin(&admin, &hostile);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(
+        text(&o).contains("控制字符") && !text(&o).contains('\u{1b}'),
+        "{}",
+        text(&o)
+    );
+    let s = leqi_console::store::Store::open(&db.url).await.unwrap();
+    assert_eq!(
+        scalar(
+            &s,
+            "SELECT count(*) FROM officers WHERE login = 'mouxian-wang'"
+        )
+        .await,
+        0
+    );
+    let direct = format!(
+        "SELECT leqi_officer_add('mouxian-wang', E'王\\u202e五', '{SEED_COUNTY}', ARRAY['accept'], NULL, NULL)"
+    );
+    let zheng = leqi_console::store::Store::open(&admin).await.unwrap();
+    let leqi_console::store::Backend::Postgres(p) = &zheng.backend else {
+        unreachable!()
+    };
+    let e = sqlx::query(sqlx::AssertSqlSafe(direct))
+        .execute(p)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().and_then(|d| d.code()).as_deref(),
+        Some("23514"),
+        "{e}"
+    );
     let o = bin(&admin, &add);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     // The new officer logs in as themselves and works.

@@ -289,6 +289,13 @@ impl Store {
         password: Option<&str>,
     ) -> Result<()> {
         let roles: Vec<&str> = o.roles.iter().map(|r| r.code()).collect();
+        // Shown on every console and in every audit line.
+        if o.name.trim().is_empty() || o.name.chars().any(crate::domain::text::is_unsafe) {
+            return Err(Error::Invalid(format!(
+                "姓名“{}”不能为空或含控制字符 (the name must be non-empty text without control characters)",
+                crate::domain::text::inert(&o.name)
+            )));
+        }
         let mut tx = self.begin().await?;
         if self.is_embedded() {
             crate::domain::judge::may_administer(by)?;

@@ -19,3 +19,11 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp SET jit =
       LEFT JOIN units u ON u.id = i.id
       LEFT JOIN bureaus b ON b.id = u.bureau_id
 $$;
+
+-- An officer's name is shown on every console and in every audit line:
+-- never empty, never anything a terminal would obey (the client refuses
+-- it first; this is for what reaches the table another way). NOT VALID:
+-- rows written before are left to the administrator.
+ALTER TABLE officers ADD CONSTRAINT officers_name_inert
+    CHECK (btrim(name) <> ''
+           AND name !~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]') NOT VALID;
