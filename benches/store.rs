@@ -38,7 +38,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-async fn open(kind: &str, lanes: usize, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Db> {
+async fn open(kind: &str, n: usize, keep: &mut Vec<tempfile::TempDir>) -> Option<Db> {
     let url = match kind {
         "sqlite" => {
             let d = tempfile::tempdir().unwrap();
@@ -81,10 +81,8 @@ async fn open(kind: &str, lanes: usize, n: usize, keep: &mut Vec<tempfile::TempD
     };
     // The officers work through their own logins: on PostgreSQL every
     // write goes through the database's checking functions.
-    let mut zhao = Store::open(&as_login("mouxian-zhao")).await.unwrap();
-    let mut zhou = Store::open(&as_login("sheng-zhou")).await.unwrap();
-    zhao.lanes = lanes;
-    zhou.lanes = lanes;
+    let zhao = Store::open(&as_login("mouxian-zhao")).await.unwrap();
+    let zhou = Store::open(&as_login("sheng-zhou")).await.unwrap();
     Some(Db {
         admin: s,
         zhao,
@@ -98,6 +96,21 @@ struct Db {
     admin: Store,
     zhao: Store,
     zhou: Store,
+}
+
+impl Db {
+    /// The same connections, the officers' batches run `lanes` chunks at
+    /// a time.
+    fn with_lanes(&self, lanes: usize) -> Db {
+        let (mut zhao, mut zhou) = (self.zhao.clone(), self.zhou.clone());
+        zhao.lanes = lanes;
+        zhou.lanes = lanes;
+        Db {
+            admin: self.admin.clone(),
+            zhao,
+            zhou,
+        }
+    }
 }
 
 /// Every timed operation starts from the same state.
@@ -298,25 +311,33 @@ async fn main() {
         "confirm÷"
     );
     // PostgreSQL as the program runs it (its chunks on BATCH_LANES
-    // connections at once) and with one chunk at a time, in one run.
-    for (kind, lanes) in [("sqlite", 1), ("postgres", BATCH_LANES), ("postgres", 1)] {
-        let row = if kind == "sqlite" {
-            kind.to_string()
+    // connections at once) and one chunk at a time, both in every run, on
+    // the same database, in alternating order: a pair measured together.
+    for kind in ["sqlite", "postgres"] {
+        let lanes: Vec<usize> = if kind == "sqlite" {
+            vec![1]
         } else {
-            format!("{kind} ×{lanes}")
+            vec![BATCH_LANES, 1]
         };
-        let (mut u, mut k, mut c, mut kc) = (vec![], vec![], vec![], vec![]);
+        let mut m: Vec<[Vec<f64>; 4]> = lanes.iter().map(|_| Default::default()).collect();
         let (mut b, mut w) = (vec![], vec![]);
         for run in 0..runs() {
             // A fresh database each run: no run inherits another's rows.
-            let Some(db) = open(kind, lanes, run, &mut keep).await else {
+            let Some(db) = open(kind, run, &mut keep).await else {
                 break;
             };
-            u.push(unbind(&db).await);
-            let (claimed, ran) = confirm(&db).await;
-            k.push(claimed);
-            c.push(ran);
-            kc.push(claimed + ran);
+            let mut order: Vec<usize> = (0..lanes.len()).collect();
+            if run % 2 == 1 {
+                order.reverse();
+            }
+            for &i in &order {
+                let db = db.with_lanes(lanes[i]);
+                m[i][0].push(unbind(&db).await);
+                let (claimed, ran) = confirm(&db).await;
+                m[i][1].push(claimed);
+                m[i][2].push(ran);
+                m[i][3].push(claimed + ran);
+            }
             if !batch_only {
                 b.push(bare_per_statement(&db.admin).await);
                 w.extend(bare_setwise(&db.admin).await);
@@ -325,11 +346,10 @@ async fn main() {
                 s.close().await;
             }
         }
-        if u.is_empty() {
-            println!("{row:<11} skipped: set LEQI_TEST_POSTGRES_URL");
+        if m[0][0].is_empty() {
+            println!("{kind:<11} skipped: set LEQI_TEST_POSTGRES_URL");
             continue;
         }
-        let (u, k, c, kc) = (median(u), median(k), median(c), median(kc));
         let b = if b.is_empty() { f64::NAN } else { median(b) };
         // The ratio is against the cheapest bare form the backend has.
         let base = if w.is_empty() { b } else { median(w.clone()) };
@@ -338,11 +358,19 @@ async fn main() {
         } else {
             format!("{:.1}", median(w))
         };
-        println!(
-            "{row:<11} {u:>8.1} {k:>8.1} {c:>8.1} {kc:>10.1} {b:>9.1} {set:>9} {:>8.2} {:>8.2}",
-            u / base,
-            c / base,
-        );
+        for (i, [u, k, c, kc]) in m.into_iter().enumerate() {
+            let row = if kind == "sqlite" {
+                kind.to_string()
+            } else {
+                format!("{kind} ×{}", lanes[i])
+            };
+            let (u, k, c, kc) = (median(u), median(k), median(c), median(kc));
+            println!(
+                "{row:<11} {u:>8.1} {k:>8.1} {c:>8.1} {kc:>10.1} {b:>9.1} {set:>9} {:>8.2} {:>8.2}",
+                u / base,
+                c / base,
+            );
+        }
     }
     println!(
         "\nunbind:  batch record + {N} bindings ended, their authorisations ended, {N} audit events, per-item results"
