@@ -70,19 +70,42 @@ pub fn private_file(path: &Path) -> io::Result<Vec<String>> {
 }
 
 /// Writes a file the user alone may read (replacing it whole: written
-/// beside and renamed, so a crash never leaves half of it).
+/// beside and renamed, so a crash never leaves half of it). Only a
+/// regular file is replaced: a device, a pipe, a directory or a symbolic
+/// link named as the file is refused, not swapped for a file. The file
+/// beside is new (`create_new`): a link planted under its name on a shared
+/// host is never followed.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = path.with_extension("tmp");
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "不是普通文件，不会被替换：请换一个文件名 (not a regular file, and not replaced: name another file)",
+            ));
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_file_name(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
     let mut f = OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .mode(FILE)
         .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::set_permissions(&tmp, Permissions::from_mode(FILE))?;
-    std::fs::rename(&tmp, path)
+    let written = f
+        .write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .and_then(|_| std::fs::set_permissions(&tmp, Permissions::from_mode(FILE)))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// A file the user alone may read, opened to append.
@@ -129,6 +152,56 @@ pub const CHECKPOINT: u64 = 1 << 30;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_regular_file_is_replaced() {
+        use std::io::ErrorKind;
+        use std::path::PathBuf;
+        use std::process::Command;
+        let top = tempfile::tempdir().unwrap();
+        let target = top.path().join("kept.txt");
+        std::fs::write(&target, b"mine").unwrap();
+        let link = top.path().join("link.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let fifo = top.path().join("fifo");
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        for p in [
+            &link,
+            &fifo,
+            &top.path().to_path_buf(),
+            &PathBuf::from("/dev/null"),
+        ] {
+            let e = write_private(p, b"x").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{p:?}");
+        }
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            !std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_file()
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"mine");
+        // A regular file is replaced whole, and nothing is left beside it.
+        write_private(&target, b"new").unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(top.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 3, "{names:?}");
+    }
 
     fn mode(p: &Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777

@@ -53,6 +53,15 @@ async fn poison(s: &Store) -> (i64, String) {
     )
     .await;
     exec_with(s, "UPDATE materials SET file_name = file_name || $1, content = content || $1, sha256 = '摘要é' || $1 WHERE application_id = 1", &[p]).await;
+    // PostgreSQL refuses such a name since 0015 (NOT VALID: rows from
+    // before stay): the check is set aside here to stand for such a row.
+    if !s.is_embedded() {
+        exec(
+            s,
+            "ALTER TABLE officers DROP CONSTRAINT officers_name_inert",
+        )
+        .await;
+    }
     exec_with(
         s,
         "UPDATE officers SET name = name || $1 WHERE login IN ('mouxian-zhao', 'mouxian-qian')",

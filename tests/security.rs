@@ -430,6 +430,22 @@ async fn an_administrator_adds_and_disables_officers_with_their_logins() {
     );
     let o = bin(&admin, &add);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Adding again is refused, not a silent move to another bureau.
+    let mut again = add;
+    again[7] = PROVINCE;
+    let o = bin(&admin, &again);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("已登记"), "{}", text(&o));
+    let s = leqi_console::store::Store::open(&db.url).await.unwrap();
+    assert_eq!(
+        pairs(
+            &s,
+            "SELECT 1::bigint, bureau_id FROM officers WHERE login = 'mouxian-wang'"
+        )
+        .await[0]
+            .1,
+        SEED_COUNTY
+    );
     // The new officer logs in as themselves and works.
     let wang = login_url(&db.url, "mouxian-wang");
     let o = bin(&wang, &["queue", "--stage", "待受理", "--limit", "1"]);
@@ -765,6 +781,8 @@ async fn the_functions_refuse_what_an_attack_tried() {
         format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'pass', NULL, true, NULL, NULL, NULL, 'infinity')"),
         format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'pass', NULL, true, NULL, NULL, NULL, '1900-01-01')"),
         format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'reject', E'a\\u2028b')"),
+        // A carriage return, and a reason of blanks and zero-width spaces.
+        format!("SELECT * FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'reject', E'a\\rb')"),
         "SELECT * FROM leqi_claim(NULL, 15, NULL, NULL)".to_string(),
         "SELECT leqi_batch_create('../../tmp/x-mouxian-zhao-0001', 'pass', NULL, 1, '[]', NULL)".to_string(),
         "SELECT leqi_batch_create('B20261121000000-mouxian-zhao-0001', 'bogus', NULL, 1, '[]', NULL)".to_string(),
@@ -800,4 +818,62 @@ async fn the_functions_refuse_what_an_attack_tried() {
     assert_eq!(o.status.code(), Some(4), "{}", text(&o));
     assert!(text(&o).contains("辖区"), "{}", text(&o));
     assert!(!text(&o).contains("确认通过"), "{}", text(&o));
+}
+
+/// What another county does stays unseen: its units' supervision events
+/// are not readable, a material of theirs is "not found" without naming
+/// the county, and a reason with nothing visible in it is no reason.
+#[tokio::test]
+async fn another_countys_work_is_not_told() {
+    let Some(db) = fresh_pg().await else { return };
+    let admin = demo_store(&db, 600).await;
+    let unit_events = format!(
+        "SELECT count(*) FROM audit_events e JOIN units u ON u.id = e.unit_id
+          WHERE e.application_id IS NULL AND e.binding_id IS NULL AND u.bureau_id = '{SEED_COUNTY}'"
+    );
+    let mut zhao = connect(&db, "mouxian-zhao").await;
+    let mut other = connect(&db, "qingshan-zhao").await;
+    let q = sqlx::AssertSqlSafe(unit_events.clone());
+    let all: i64 = scalar(&admin, &unit_events).await;
+    assert!(all > 0, "the demo supervises units of the seed county");
+    let seen: i64 = sqlx::query_scalar(q).fetch_one(&mut zhao).await.unwrap();
+    assert_eq!(seen, all, "the county's own officers read them");
+    let q = sqlx::AssertSqlSafe(unit_events);
+    let leaked: i64 = sqlx::query_scalar(q).fetch_one(&mut other).await.unwrap();
+    assert_eq!(leaked, 0, "another county's officer reads none");
+    // A material of another county: refused, its county not named.
+    let theirs = scalar(
+        &admin,
+        &format!("SELECT min(m.id) FROM materials m JOIN applications a ON a.id = m.application_id WHERE a.county_id <> '{SEED_COUNTY}'"),
+    )
+    .await;
+    let county = pairs(
+        &admin,
+        &format!("SELECT a.id, a.county_id FROM materials m JOIN applications a ON a.id = m.application_id WHERE m.id = {theirs}"),
+    )
+    .await[0]
+        .1
+        .clone();
+    let e = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT leqi_mark_paper({theirs})"
+    )))
+    .execute(&mut zhao)
+    .await
+    .unwrap_err();
+    let d = e.as_database_error().unwrap();
+    assert_eq!(d.code().as_deref(), Some("42501"), "{e}");
+    let told = format!("{} {:?}", d.message(), e);
+    assert!(!told.contains(&county), "{told}");
+    // Blanks of any script and zero-width spaces are no reason.
+    let mine = scalar(&admin, &format!("SELECT min(id) FROM applications WHERE county_id = '{SEED_COUNTY}' AND state = 'pending_acceptance'")).await;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT code FROM leqi_decide(ARRAY[{mine}::bigint], ARRAY[NULL::bigint], 'reject', E'\\u3000\\u200b \\ufeff', false)"
+    )))
+    .fetch_one(&mut zhao)
+    .await;
+    let refused = match row {
+        Ok(r) => r.get::<String, _>(0) != "00000",
+        Err(e) => e.as_database_error().and_then(|d| d.code()).as_deref() == Some("LQ003"),
+    };
+    assert!(refused, "a reason of invisible characters is refused");
 }

@@ -296,9 +296,25 @@ impl Store {
                 crate::domain::text::inert(&o.name)
             )));
         }
+        if o.roles.is_empty() {
+            return Err(Error::Invalid(
+                "请给出至少一个角色 (at least one role is required)".into(),
+            ));
+        }
         let mut tx = self.begin().await?;
         if self.is_embedded() {
             crate::domain::judge::may_administer(by)?;
+            // Adding adds: moving a registered officer is a deployment's
+            // change (admin apply), as the PostgreSQL function says too.
+            if self.officers().await?.iter().any(|x| x.login == o.login) {
+                return Err(Error::Database {
+                    kind: crate::domain::FailureKind::Precondition,
+                    message: format!(
+                        "税务人员 {0} 已登记：调整其税务机关或角色请用部署文件 admin apply (officer {0} is registered already: change bureau or roles through admin apply)",
+                        crate::domain::text::inert(&o.login)
+                    ),
+                });
+            }
             if self
                 .bureau_levels()
                 .await?
