@@ -747,3 +747,46 @@ async fn a_pass_pressed_as_the_cursor_jumps_is_for_where_it_lands() {
     };
     assert!(lines[0].starts_with(&format!("#{last} ")), "{lines:?}");
 }
+
+/// The detail pane scrolls no further than its last line, comes back up at
+/// the first key, and Home there scrolls it to the top: the application
+/// shown stays the one being read.
+#[tokio::test]
+async fn the_detail_pane_scrolls_within_its_lines() {
+    let mut c = console(Lang::Zh, "mouxian-zhao", 600).await;
+    press(&mut c.app, &c.exec, "/").await;
+    type_text(&mut c.app, &c.exec, "某某技术").await;
+    press(&mut c.app, &c.exec, "enter").await;
+    let id = c.app.queue.detail.as_ref().unwrap().id;
+    press(&mut c.app, &c.exec, "enter").await;
+    draw_and_lay(&mut c.app, 80, 24);
+    let last = c.app.queue.detail_last;
+    assert!(
+        last > 0,
+        "the seed's overview is longer than the pane at 80×24"
+    );
+    for _ in 0..3 {
+        press(&mut c.app, &c.exec, "pagedown").await;
+        draw_and_lay(&mut c.app, 80, 24);
+    }
+    assert_eq!(c.app.queue.detail_scroll, last, "stopped at the last line");
+    let text = screen_text(&c.app, 80, 24);
+    assert!(
+        !text
+            .lines()
+            .nth(14)
+            .unwrap_or("")
+            .trim_matches(['│', '┃', ' '])
+            .is_empty(),
+        "{text}"
+    );
+    press(&mut c.app, &c.exec, "k").await;
+    assert_eq!(c.app.queue.detail_scroll, last - 1, "up shows at once");
+    press(&mut c.app, &c.exec, "home").await;
+    assert_eq!(c.app.queue.detail_scroll, 0);
+    assert_eq!(
+        c.app.queue.detail.as_ref().unwrap().id,
+        id,
+        "still the same application"
+    );
+}

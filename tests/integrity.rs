@@ -122,6 +122,18 @@ fn a_batch_is_a_set() {
         assert_eq!(v["batch"]["total"], 2);
         assert_eq!(o.status.code(), Some(0), "repeats are skipped, not failed");
         assert_eq!((events(&a), events(&b)), (1, 1));
+        // The summary counts the repeats it lists as skipped.
+        let o = bin(u, &["--officer", "mouxian-qian", "batch", "list"]);
+        let listed = String::from_utf8_lossy(&o.stdout).to_string();
+        let id = v["batch"]["id"].as_str().unwrap();
+        let row = listed.lines().find(|l| l.contains(id)).unwrap_or_default();
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            cells.get(cells.len().wrapping_sub(2)),
+            Some(&"2"),
+            "{}: {listed}",
+            db.label
+        );
         // The batch claimed each item once, and its decision ended the claim.
         assert_eq!((claims(&a), claims(&b)), (1, 1));
         // Confirming an invitation listed twice: one binding, one authorisation.

@@ -155,6 +155,8 @@ pub struct Layout {
     pub list_rows: u16,
     /// Rows of the detail pane's body.
     pub detail_rows: u16,
+    /// How far the detail pane's body can scroll, as last drawn.
+    pub detail_last: u16,
 }
 
 impl App {
@@ -448,7 +450,8 @@ impl App {
 
     /// Layout facts from the last frame.
     pub fn on_layout(&mut self, l: Layout) {
-        self.queue.on_layout(l.queue_rows, l.detail_rows);
+        self.queue
+            .on_layout(l.queue_rows, l.detail_rows, l.detail_last);
         let page = l.list_rows.max(1) as usize;
         match &mut self.screen {
             Screen::Bindings(b) => b.page = page,

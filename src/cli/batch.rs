@@ -25,7 +25,7 @@ pub async fn run(store: &Store, ctx: &Context, action: &BatchCommand) -> Outcome
                         b.total.to_string(),
                         b.done.to_string(),
                         b.failed.to_string(),
-                        b.skipped.to_string(),
+                        (b.skipped + b.repeated).to_string(),
                         b.pending.to_string(),
                     ]
                 })

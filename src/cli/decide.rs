@@ -269,15 +269,17 @@ pub async fn run_batch(store: &Store, officer: &Officer, batch: &str, json: bool
         output::json(&serde_json::json!({"batch": info, "items": items}));
     } else {
         print_results(&items);
+        // Skipped as the rows above say: held by another, or a repeat.
+        let skipped = info.skipped + info.repeated;
         output::line(&if output::zh() {
             format!(
-                "批次 {}：成功 {}，失败 {}，跳过 {}，未处理 {}",
-                info.id, info.done, info.failed, info.skipped, info.pending
+                "批次 {}：成功 {}，失败 {}，跳过 {skipped}，未处理 {}",
+                info.id, info.done, info.failed, info.pending
             )
         } else {
             format!(
-                "batch {}: done {}, failed {}, skipped {}, pending {}",
-                info.id, info.done, info.failed, info.skipped, info.pending
+                "batch {}: done {}, failed {}, skipped {skipped}, pending {}",
+                info.id, info.done, info.failed, info.pending
             )
         });
     }

@@ -79,7 +79,10 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) -> Layout {
     draw_header(f, app, theme, header);
     let mut layout = Layout::default();
     match &app.screen {
-        Screen::Queue => (layout.queue_rows, layout.detail_rows) = queue::draw(f, app, theme, body),
+        Screen::Queue => {
+            (layout.queue_rows, layout.detail_rows, layout.detail_last) =
+                queue::draw(f, app, theme, body)
+        }
         Screen::Bindings(b) => layout.list_rows = bindings::draw(f, app, b, theme, body),
         Screen::Results(r) => layout.list_rows = results::draw(f, app, r, theme, body),
         Screen::Unit(u) => layout.list_rows = unit::draw(f, app, u, theme, body),

@@ -13,11 +13,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-/// Draws the screen; returns the table rows and the detail rows in view.
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> (u16, u16) {
+/// Draws the screen; returns the table rows and the detail rows in view,
+/// and how far the detail can scroll.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> (u16, u16, u16) {
     if app.queue.nodes.is_empty() {
         no_queues(f, app, theme, area);
-        return (0, 0);
+        return (0, 0, 0);
     }
     let nav_w = if area.width >= 110 { 22 } else { 17 };
     let [nav, right] =
@@ -27,9 +28,9 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> (u16, u16) {
         Layout::vertical([Constraint::Length(table_h), Constraint::Min(6)]).areas(right);
     navigator(f, app, theme, nav);
     let shown = rows(f, app, theme, table);
-    detail::draw(f, app, theme, det);
+    let last = detail::draw(f, app, theme, det);
     // The detail's body: its box and tab bar taken off.
-    (shown, det.height.saturating_sub(3))
+    (shown, det.height.saturating_sub(3), last)
 }
 
 /// An officer whose roles reach no queue is told so, and what they can do.

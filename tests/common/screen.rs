@@ -82,6 +82,15 @@ pub fn render(app: &App, w: u16, h: u16) -> TestBackend {
     t.backend().clone()
 }
 
+/// Draws as the console does, the drawn layout told to the app after.
+pub fn draw_and_lay(app: &mut App, w: u16, h: u16) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut layout = None;
+    t.draw(|f| layout = Some(ui::draw(f, app, &Theme::new(ThemeName::None))))
+        .unwrap();
+    app.on_layout(layout.unwrap());
+}
+
 pub fn screen_text(app: &App, w: u16, h: u16) -> String {
     render(app, w, h).to_string()
 }

@@ -85,6 +85,9 @@ pub struct QueueScreen {
     detail_asked: Option<i64>,
     pub tab: Tab,
     pub detail_scroll: u16,
+    /// How far the detail can scroll, as last drawn (its last line at the
+    /// pane's foot).
+    pub detail_last: u16,
     /// Rows of the detail pane at the last frame.
     pub detail_height: u16,
     pub material: usize,
@@ -153,6 +156,7 @@ impl QueueScreen {
             detail_asked: None,
             tab: Tab::Overview,
             detail_scroll: 0,
+            detail_last: 0,
             detail_height: 0,
             material: 0,
             handled_elsewhere: HashSet::new(),
@@ -371,10 +375,13 @@ impl QueueScreen {
         self.reload(ctx, 0)
     }
 
-    pub fn on_layout(&mut self, rows: u16, detail: u16) {
+    pub fn on_layout(&mut self, rows: u16, detail: u16, detail_last: u16) {
         self.window.view_height = i64::from(rows.max(1));
         self.window.scroll();
         self.detail_height = detail;
+        // Never past the last line as drawn: moving back up shows at once.
+        self.detail_last = detail_last;
+        self.detail_scroll = self.detail_scroll.min(detail_last);
     }
 
     /// Who decided a row elsewhere, and when: "已由 赵一 受理 · 05:19".

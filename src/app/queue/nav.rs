@@ -10,6 +10,16 @@ impl QueueScreen {
             (Focus::Nav, Move::Top) => self.move_nav(ctx, -(self.nav as i64)),
             (Focus::Nav, Move::Bottom) => self.move_nav(ctx, self.nodes.len() as i64),
             (Focus::Nav, _) => self.move_nav(ctx, m.delta(1).signum()),
+            // Home and End in the detail pane scroll it, not the queue: the
+            // application shown stays the one the officer is reading.
+            (Focus::Detail, Move::Top) => {
+                self.detail_scroll = 0;
+                vec![]
+            }
+            (Focus::Detail, Move::Bottom) => {
+                self.detail_scroll = self.detail_last;
+                vec![]
+            }
             (_, Move::Top) => {
                 self.detail = None;
                 self.reload(ctx, 0)
@@ -39,8 +49,9 @@ impl QueueScreen {
                         (self.material as i64 + step).clamp(0, n.saturating_sub(1) as i64) as usize;
                     self.show_material();
                 } else {
-                    self.detail_scroll =
-                        (i64::from(self.detail_scroll) + step).clamp(0, 10_000) as u16;
+                    self.detail_scroll = (i64::from(self.detail_scroll) + step)
+                        .clamp(0, i64::from(self.detail_last))
+                        as u16;
                 }
                 vec![]
             }

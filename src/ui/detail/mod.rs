@@ -27,13 +27,24 @@ pub(super) fn kv<'a>(
     w: usize,
     pane: usize,
 ) -> Vec<Line<'a>> {
+    labelled(theme, app.t(label), value, w, pane)
+}
+
+/// As `kv`, for a label of the applicant's (shown inert).
+pub(super) fn labelled<'a>(
+    theme: &Theme,
+    label: &str,
+    value: &str,
+    w: usize,
+    pane: usize,
+) -> Vec<Line<'a>> {
     let room = pane.saturating_sub(w + 1).max(8);
     crate::fmt::wrap_words(value, room)
         .into_iter()
         .enumerate()
         .map(|(i, piece)| {
             let head = if i == 0 {
-                fit(app.t(label), w)
+                fit(&safe(label), w)
             } else {
                 " ".repeat(w)
             };
@@ -81,7 +92,9 @@ fn holder_note(app: &App) -> String {
     }
 }
 
-pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+/// Draws the pane; returns how far its body can scroll (its last line at
+/// the pane's foot).
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) -> u16 {
     let zh = app.ctx.zh();
     let title = match &app.queue.detail {
         Some(d) => format!(
@@ -130,11 +143,11 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             app.t(L::NoSelection)
         };
         f.render_widget(Paragraph::new(Span::styled(msg, theme.dim)), body);
-        return;
+        return 0;
     };
     let lines = match app.queue.tab {
         Tab::Overview => overview::lines(app, d, theme, body.width as usize),
-        Tab::Qualify => qualify::lines(app, d, theme),
+        Tab::Qualify => qualify::lines(app, d, theme, body.width as usize),
         Tab::Users => users::lines(app, d, theme),
         Tab::Materials => materials::lines(app, d, theme),
         Tab::Checks => checks::lines(app, d, theme),
@@ -144,9 +157,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         app.queue.tab,
         Tab::Checks | Tab::Materials | Tab::History | Tab::Overview
     );
-    let mut p = Paragraph::new(lines).scroll((app.queue.detail_scroll, 0));
+    let mut p = Paragraph::new(lines);
     if wrap {
         p = p.wrap(Wrap { trim: false });
     }
-    f.render_widget(p, body);
+    // Scrolled no further than the last line at the pane's foot: the pane
+    // is never scrolled empty.
+    let last = (p.line_count(body.width) as u16).saturating_sub(body.height);
+    f.render_widget(p.scroll((app.queue.detail_scroll.min(last), 0)), body);
+    last
 }

@@ -137,9 +137,13 @@ pub fn lines(app: &App, d: &Application, theme: &Theme, width: usize) -> Vec<Lin
         theme,
     ));
     lines.extend(links(app, d, theme));
-    for l in inert_lines(&d.form.detail) {
-        if !d.form.detail.is_empty() {
-            lines.push(Line::from(Span::styled(l, theme.dim)));
+    // Wrapped here to the pane's width: a wide character at the edge is
+    // carried to the next line, never drawn over the border.
+    if !d.form.detail.is_empty() {
+        for l in inert_lines(&d.form.detail) {
+            for piece in crate::fmt::wrap_words(&l, width.max(1)) {
+                lines.push(Line::from(Span::styled(piece, theme.dim)));
+            }
         }
     }
     lines

@@ -1,13 +1,12 @@
 //! 资质: items 1-12 of the 接入信息表 as filed.
 
-use super::super::{Theme, safe};
+use super::super::Theme;
 use crate::app::App;
-use crate::fmt::fit;
 use crate::store::Application;
 use ratatui::text::{Line, Span};
 
 /// The qualifications as filed.
-pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
+pub fn lines(app: &App, d: &Application, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let zh = app.ctx.zh();
     let mut lines: Vec<Line<'static>> = Vec::new();
     let none = app.t(crate::i18n::Msg::None_).to_string();
@@ -15,16 +14,11 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(Line::from(Span::styled(none.clone(), theme.dim)));
     }
     let qw = if zh { 30 } else { 34 };
+    // A value wider than the pane continues under itself: an amount at
+    // the end of a line is never lost.
     for (k, v) in &d.form.qualifications {
-        lines.push(Line::from(vec![
-            Span::styled(fit(&safe(k), qw), theme.dim),
-            Span::raw(" "),
-            Span::raw(if v.is_empty() {
-                "—".to_string()
-            } else {
-                safe(v)
-            }),
-        ]));
+        let v = if v.is_empty() { "—" } else { v.as_str() };
+        lines.extend(super::labelled(theme, k, v, qw, width));
     }
     lines
 }
