@@ -95,6 +95,16 @@ impl Context {
             .config
             .clone()
             .unwrap_or_else(|| paths.config_file.clone());
+        // A file named on the command line must be there: a typo is not
+        // the defaults. The default file may be absent.
+        if let Some(named) = &g.config
+            && std::fs::symlink_metadata(named).is_err()
+        {
+            return Err(Failure::usage(format!(
+                "找不到配置文件 {}：请检查 --config 的路径 (the config file named by --config does not exist)",
+                crate::domain::text::inert(&named.display().to_string())
+            )));
+        }
         let config = Config::load(&config_file).map_err(Failure::usage)?;
         if let Some(u) = &g.database
             && has_password(u)

@@ -227,6 +227,7 @@ messages! {
     Crashed = "内部错误，已记入日志，请重试或报告：{0}", "Internal error, logged; try again or report it: {0}";
     BatchEachChecked = "每项单独校验权限、职责分离和版本；不能办理的跳过并列出原因。", "Each item is checked on its own; those that cannot be decided are skipped with the reason.";
     Cancelling = "正在取消：当前批次块完成后停止", "Cancelling after the chunk in flight";
+    BatchStopped = "批次已停止：{0} 项未处理，按 {1} 继续", "Batch stopped: {0} pending, {1} resumes";
     NoBatches = "没有批量处理记录", "No batches yet";
     NoSuchUnit = "没有找到这个直连单位", "No such direct-connect unit";
     Exported = "已导出 CSV", "CSV exported";

@@ -198,3 +198,21 @@ fn the_command_line_contract() {
     assert_eq!(down.status.code(), Some(1));
     assert!(one_line_error(&down).contains("无法连接"));
 }
+
+/// A config file named on the command line must exist: a mistyped path is
+/// one line and exit 2, not a run on the defaults.
+#[test]
+fn a_named_config_file_that_is_not_there_is_refused() {
+    let db = common::fresh_sqlite();
+    let o = bin(
+        &db.url,
+        &["--config", "/nonexistent/leqi/config.toml", "officers"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let line = one_line_error(&o);
+    assert!(line.contains("--config"), "{line}");
+    assert!(
+        !std::path::Path::new(&db.url["sqlite://".len()..]).exists(),
+        "nothing created"
+    );
+}

@@ -158,6 +158,14 @@ pub fn on_done(
             };
         }
     };
+    // What the status line said while it ran ("cancelling…") is over: a
+    // stopped batch says what is left and how to go on.
+    let status = if info.pending > 0 && info.finished_at.is_none() {
+        let keys = ctx.keys(crate::app::Mode::Results, KeyAction::Resume);
+        L::BatchStopped.fill(ctx.lang, &[&info.pending, &keys])
+    } else {
+        String::new()
+    };
     let r = ResultsScreen {
         progress: (info.total - info.pending, info.total),
         id,
@@ -169,10 +177,11 @@ pub fn on_done(
         page: 10,
         draft: None,
     };
-    match screen {
-        Screen::Results(_) => vec![Cmd::Replace(Screen::Results(r))],
-        _ => vec![Cmd::Push(Screen::Results(r))],
-    }
+    let shown = match screen {
+        Screen::Results(_) => Cmd::Replace(Screen::Results(r)),
+        _ => Cmd::Push(Screen::Results(r)),
+    };
+    vec![shown, Cmd::Status(status)]
 }
 
 /// The officer's batches: the latest opens (an older way in; the work

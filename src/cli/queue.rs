@@ -94,7 +94,8 @@ pub async fn run(store: &Store, ctx: &Context, cmd: &Command) -> Outcome<i32> {
     } else {
         print_table(&rows);
         if let Some(n) = next {
-            output::line(&format!("下一页 (next): --after '{n}'"));
+            let next = output::lang().half("下一页 (next page)");
+            output::line(&format!("{next}: --after '{n}'"));
         }
     }
     Ok(0)
