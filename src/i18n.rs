@@ -208,7 +208,7 @@ messages! {
     ColDetail = "说明", "Detail";
     FailuresOnlyShown = " · 仅显示失败项", " · failures only";
     RunningEscCancels = " · 处理中（Esc 取消）", " · running (Esc cancels)";
-    StillBoundCount = "未解绑使用单位 {0} 个", "{0} user units still bound";
+    StillBoundCount = "未解绑使用单位 {0} 个", "user units still bound: {0}";
     MoreBound = "另有 {0} 个，按 {1} 查看全部绑定", "{0} more: {1} shows every binding";
     PressAnyKey = "按任意键关闭", "Press any key";
     Items = "项", "items";
@@ -254,7 +254,7 @@ messages! {
     BoundCounts = "作为直连单位绑定 {0} 个使用单位；作为使用单位绑定 {1} 个直连单位", "bound to it as a direct-connect unit: {0}; bound as a user unit to: {1}";
     UnbindUnit = "直连单位：{0}", "Direct-connect unit: {0}";
     UnbindWhat = "解除 {0} 个使用单位的绑定，并终止其经该单位获得的能力授权。", "Unbind {0} user units and end their authorisations through this unit.";
-    ExitStillBound = "仍有 {0} 个使用单位未解除绑定，退出申请不能通过。按 {1} 查看并解除绑定。", "{0} user units are still bound: the exit cannot pass. Press {1} to see and unbind them.";
+    ExitStillBound = "仍有 {0} 个使用单位未解除绑定，退出申请不能通过。按 {1} 查看并解除绑定。", "user units still bound: {0}; the exit cannot pass. Press {1} to see and unbind them.";
     ExitCancels = "· 取消已订阅能力 {0} 项、能力授权 {1} 项", "· cancel {0} subscribed capabilities and {1} authorisations";
     ExitStops = "· 审批中的邀请和能力订阅 {0} 件置为不成功", "· set {0} in-flight invitations and subscriptions unsuccessful";
     ExitNoLonger = "· 该单位不再是直连单位", "· the unit is no longer direct-connect";

@@ -767,6 +767,24 @@ fn an_id_file_that_is_no_file_is_refused() {
         err.contains("not a regular file") && err.lines().count() == 1,
         "{err}"
     );
+    // A file with a byte-order mark, as the CSV exports are saved, reads as
+    // its ids.
+    let dir = tempfile::tempdir().unwrap();
+    let ids = dir.path().join("bom.ids");
+    std::fs::write(&ids, "\u{feff}999999\n").unwrap();
+    let o = bin(
+        u,
+        &[
+            "--officer",
+            "mouxian-zhao",
+            "decide",
+            "pass",
+            "--from-file",
+            ids.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "read as an id, not found: {err}");
 }
 
 /// A selection of more than a chunk is claimed a chunk per call and its

@@ -207,6 +207,9 @@ fn collect_items(
                 f.display()
             ))
         })?;
+        // A file saved with a byte-order mark (as the CSV exports are) reads
+        // as the same ids.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {

@@ -191,7 +191,10 @@ fn codes(u: &UnitFacts, f: &Form) -> Check {
             CheckId::Uscc,
             Outcome::Pass,
             format!("{}个代码均有效", codes.len()),
-            format!("all {} codes valid", codes.len()),
+            match codes.len() {
+                1 => "the code is valid".to_string(),
+                n => format!("all {n} codes valid"),
+            },
         )
     } else {
         check(

@@ -166,7 +166,7 @@ impl std::fmt::Display for Conflict {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Precondition {
     #[error(
-        "仍有{0}个使用单位未解除绑定，请先解除 ({0} user units are still bound: unbind them first)"
+        "仍有{0}个使用单位未解除绑定，请先解除 (user units still bound: {0}; unbind them first)"
     )]
     StillBound(i64),
     #[error("绑定关系 {id} 已由 {} 于 {} 解除 (already unbound)", .by.as_deref().unwrap_or("?"), .at.map(|t| beijing(t).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default())]

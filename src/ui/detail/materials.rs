@@ -33,10 +33,12 @@ pub fn lines(app: &App, d: &Application, theme: &Theme) -> Vec<Line<'static>> {
         };
         lines.push(Line::from(Span::styled(
             format!(
-                "{mark}{} {} {}{} {}… {paper}",
+                "{mark}{} {} {}{}{} {}… {paper}",
                 fit(m.kind.label(zh), 14),
                 fit(&safe(&m.file_name), 16),
                 m.size,
+                // 44921字节, 44921 bytes.
+                if zh { "" } else { " " },
                 app.t(L::Bytes),
                 safe(&crate::fmt::head(&m.sha256, 12))
             ),
