@@ -785,6 +785,25 @@ fn an_id_file_that_is_no_file_is_refused() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "read as an id, not found: {err}");
+    // More than a batch holds: one line, nothing recorded.
+    let many: String = (1..=1_000_001).map(|i| format!("{i}\n")).collect();
+    std::fs::write(&ids, many).unwrap();
+    let o = bin(
+        u,
+        &[
+            "--officer",
+            "mouxian-zhao",
+            "decide",
+            "pass",
+            "--from-file",
+            ids.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    assert!(err.contains("1000000") && err.lines().count() == 1, "{err}");
+    let o = bin(u, &["--officer", "mouxian-zhao", "batch", "list", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "[]");
 }
 
 /// A selection of more than a chunk is claimed a chunk per call and its

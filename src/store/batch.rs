@@ -65,6 +65,9 @@ fn skips(k: FailureKind) -> bool {
 /// happen between chunks.
 pub const BATCH_CHUNK: usize = 1000;
 
+/// The most items one batch holds (as leqi_batch_create refuses more).
+pub const BATCH_MAX: usize = 1_000_000;
+
 /// A batches row with the counts of its results.
 #[derive(FromRow)]
 struct BatchRow {
@@ -186,6 +189,13 @@ impl Store {
         }
         if items.is_empty() {
             return Err(Error::Invalid("没有选中任何项目 (no items given)".into()));
+        }
+        // The limit PostgreSQL's leqi_batch_create sets, on both backends.
+        if items.len() > BATCH_MAX {
+            return Err(Error::Invalid(format!(
+                "一批最多 {BATCH_MAX} 项，现为 {} 项：请分成几批 (a batch holds at most {BATCH_MAX} items: split the list)",
+                items.len()
+            )));
         }
         // A batch is a set: each id once, the repeats kept to be reported.
         let (items, repeated) = crate::domain::judge::distinct(items);
