@@ -255,7 +255,28 @@ impl Store {
     async fn secure_and_migrate(&self, pool: &PgPool) -> Result<()> {
         let mut c = pool.acquire().await?;
         for sql in SECURE_SETUP {
-            sqlx::query(*sql).execute(&mut *c).await.map_err(|e| {
+            // Roles are the cluster's: another database set up on the same
+            // server at the same moment can race this one's grants (a
+            // duplicate membership, a tuple updated concurrently). Such a
+            // statement is tried again; it checks before it grants.
+            let mut tries = 0;
+            let done = loop {
+                let r = sqlx::query(*sql).execute(&mut *c).await;
+                let racing = r
+                    .as_ref()
+                    .err()
+                    .and_then(|e| e.as_database_error())
+                    .and_then(|d| d.code())
+                    .is_some_and(|code| {
+                        matches!(code.as_ref(), "23505" | "XX000" | "40001" | "40P01")
+                    });
+                tries += 1;
+                if !racing || tries == 5 {
+                    break r;
+                }
+                tokio::time::sleep(Duration::from_millis(50 * tries)).await;
+            };
+            done.map_err(|e| {
                 Error::Connect(format!(
                     "无法设置数据库角色：{} (cannot set up the database roles: connect as the database owner with CREATEROLE, or a superuser)",
                     e.as_database_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())
