@@ -771,34 +771,28 @@ fn an_id_file_that_is_no_file_is_refused() {
     // its ids.
     let dir = tempfile::tempdir().unwrap();
     let ids = dir.path().join("bom.ids");
+    let from_file = |f: &std::path::Path| {
+        let f = f.to_str().unwrap();
+        bin(
+            u,
+            &[
+                "--officer",
+                "mouxian-zhao",
+                "decide",
+                "pass",
+                "--from-file",
+                f,
+            ],
+        )
+    };
     std::fs::write(&ids, "\u{feff}999999\n").unwrap();
-    let o = bin(
-        u,
-        &[
-            "--officer",
-            "mouxian-zhao",
-            "decide",
-            "pass",
-            "--from-file",
-            ids.to_str().unwrap(),
-        ],
-    );
+    let o = from_file(&ids);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(3), "read as an id, not found: {err}");
     // More than a batch holds: one line, nothing recorded.
     let many: String = (1..=1_000_001).map(|i| format!("{i}\n")).collect();
     std::fs::write(&ids, many).unwrap();
-    let o = bin(
-        u,
-        &[
-            "--officer",
-            "mouxian-zhao",
-            "decide",
-            "pass",
-            "--from-file",
-            ids.to_str().unwrap(),
-        ],
-    );
+    let o = from_file(&ids);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(6), "{err}");
     assert!(err.contains("1000000") && err.lines().count() == 1, "{err}");

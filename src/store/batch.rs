@@ -374,10 +374,15 @@ impl Store {
                 let Some(part) = parts.next() else { break };
                 let row = &row;
                 running.push_back(async move {
-                    (
-                        part.len(),
-                        self.run_chunk_retrying(officer, row, id, part).await,
-                    )
+                    // A deadlock's or serialisation failure's victim was
+                    // rolled back whole: running it again runs it once.
+                    // Two chunks in flight can lock one unit's rows in
+                    // different orders.
+                    let mut outcome = self.run_chunk(officer, row, id, part).await;
+                    if outcome.as_ref().is_err_and(Error::is_transient) {
+                        outcome = self.run_chunk(officer, row, id, part).await;
+                    }
+                    (part.len(), outcome)
                 });
             }
             let Some((n, outcome)) = futures_util::StreamExt::next(&mut running).await else {
@@ -407,23 +412,6 @@ impl Store {
         }
         self.finish_batch(id).await?;
         self.batch(id).await
-    }
-
-    /// A chunk, run again once if the database chose it as a deadlock's or
-    /// a serialisation failure's victim: its transaction was rolled back
-    /// whole, so running it again is running it once. Two chunks in flight
-    /// can lock the same unit's rows in different orders.
-    async fn run_chunk_retrying(
-        &self,
-        officer: &Officer,
-        row: &BatchRow,
-        id: &str,
-        part: &[(i64, DecideItem)],
-    ) -> Result<std::collections::HashSet<i64>> {
-        match self.run_chunk(officer, row, id, part).await {
-            Err(e) if e.is_transient() => self.run_chunk(officer, row, id, part).await,
-            outcome => outcome,
-        }
     }
 
     /// A batch of decisions claims its items in one step first: items
