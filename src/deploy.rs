@@ -3,7 +3,6 @@
 //! Read whole and validated whole; an administrator applies it to the
 //! database with `admin apply`, in one audited transaction, or not at all.
 
-use crate::domain::text::is_unsafe;
 use crate::domain::workflow::{StageRule, Workflow};
 use crate::domain::*;
 use serde::Deserialize;
@@ -122,7 +121,7 @@ impl Check<'_> {
 
     /// A name: not empty, nothing a terminal would obey.
     fn name(&self, key: String, v: &str) -> Result<String, DeployError> {
-        if v.trim().is_empty() || v.chars().any(is_unsafe) {
+        if !crate::domain::text::is_plain_name(v) {
             return Err(self.err(
                 key,
                 v,

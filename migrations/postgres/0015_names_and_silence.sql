@@ -25,7 +25,7 @@ $$;
 -- it first; this is for what reaches the table another way). NOT VALID:
 -- rows written before are left to the administrator.
 ALTER TABLE officers ADD CONSTRAINT officers_name_inert
-    CHECK (btrim(name) <> ''
+    CHECK (name !~ '^[[:space:]\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3\U000e0000-\U000e0fff]*$'
            AND name !~ '[\x01-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]') NOT VALID;
 
 -- Adding an officer adds one: a login already registered is refused, not
@@ -123,14 +123,14 @@ BEGIN
 END $$;
 
 -- A reason with nothing visible in it (blanks of any script, zero-width
--- characters) is no reason, as the client already says; a carriage return
+-- and other default-ignorable characters) is no reason, as the client already says; a carriage return
 -- is refused like the other controls (a line break and a tab are kept).
 CREATE OR REPLACE FUNCTION leqi_reason(p_reason text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
     r text := NULLIF(btrim(p_reason, E' \t\n\r'), '');
 BEGIN
-    IF r ~ '^[[:space:]\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]*$' THEN
+    IF r ~ '^[[:space:]\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3\U000e0000-\U000e0fff]*$' THEN
         r := NULL;
     END IF;
     IF r IS NOT NULL AND char_length(r) > 2000 THEN

@@ -21,6 +21,42 @@ pub fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether a text shows anything: blanks of any script and the
+/// default-ignorable characters (zero-width, soft hyphen, fillers, variation
+/// selectors, tags) draw nothing, so a name or reason of only these reads
+/// as empty.
+pub fn has_visible(s: &str) -> bool {
+    s.chars().any(|c| {
+        !(c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{00AD}'
+                    | '\u{034F}'
+                    | '\u{115F}'
+                    | '\u{1160}'
+                    | '\u{17B4}'
+                    | '\u{17B5}'
+                    | '\u{180B}'..='\u{180F}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{206F}'
+                    | '\u{3164}'
+                    | '\u{FE00}'..='\u{FE0F}'
+                    | '\u{FEFF}'
+                    | '\u{FFA0}'
+                    | '\u{1BCA0}'..='\u{1BCA3}'
+                    | '\u{E0000}'..='\u{E0FFF}'
+            ))
+    })
+}
+
+/// A name as shown on every console and audit line: something visible,
+/// nothing a terminal would obey.
+pub fn is_plain_name(s: &str) -> bool {
+    has_visible(s) && !s.chars().any(is_unsafe)
+}
+
 /// A visible stand-in: C0 controls become their Control Pictures (␛ for
 /// ESC), everything else U+FFFD.
 fn picture(c: char) -> char {

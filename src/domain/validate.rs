@@ -97,12 +97,8 @@ pub enum ReasonError {
 /// characters, no control characters but line breaks and tabs.
 pub fn reason(raw: &str) -> Result<String, ReasonError> {
     let r = raw.trim();
-    // Blanks and zero-width characters only: nothing the applicant could
-    // read (the database says the same).
-    let invisible = |c: char| {
-        c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
-    };
-    if r.chars().all(invisible) {
+    // Nothing the applicant could read (the database says the same).
+    if !super::text::has_visible(r) {
         return Err(ReasonError::Empty);
     }
     let n = r.chars().count();
@@ -193,6 +189,10 @@ mod tests {
         assert_eq!(reason("  材料不全 \n"), Ok("材料不全".into()));
         assert_eq!(reason("   "), Err(ReasonError::Empty));
         assert_eq!(reason("\u{3000}\u{200b} \u{feff}"), Err(ReasonError::Empty));
+        assert_eq!(
+            reason("\u{ad}\u{34f}\u{3164}\u{e0020}"),
+            Err(ReasonError::Empty)
+        );
         assert_eq!(reason("a\rb"), Err(ReasonError::Control(0x0d)));
         assert_eq!(reason(&"字".repeat(2001)), Err(ReasonError::TooLong(2001)));
         assert!(reason(&"字".repeat(2000)).is_ok());

@@ -290,7 +290,7 @@ impl Store {
     ) -> Result<()> {
         let roles: Vec<&str> = o.roles.iter().map(|r| r.code()).collect();
         // Shown on every console and in every audit line.
-        if o.name.trim().is_empty() || o.name.chars().any(crate::domain::text::is_unsafe) {
+        if !crate::domain::text::is_plain_name(&o.name) {
             return Err(Error::Invalid(format!(
                 "姓名“{}”不能为空或含控制字符 (the name must be non-empty text without control characters)",
                 crate::domain::text::inert(&o.name)
